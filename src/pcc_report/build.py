@@ -1,0 +1,388 @@
+"""Build one force's quarterly report: ingest, validate, run the sections, publish the book.
+
+The run is all-or-nothing. Everything is built in a staging folder beside the reports and
+moved into ``<out>/<force>/<quarter>/`` with one rename only when every stage succeeded,
+so a failed run never leaves a half-built report where a complete one is expected, and an
+existing report is never overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from pcc_report import ingest
+from pcc_report.config import PROJECT_ROOT, ForceConfig, load_force_config
+from pcc_report.context import INPUTS_FILE, TIDY_FILE
+from pcc_report.periods import Quarter, report_windows, required_months, resolve_period_end
+
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+BOOK_DIR = PROJECT_ROOT / "book"
+BOOK_CONFIG = PROJECT_ROOT / "_config.yml"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+# Environment for every child process (kernels, Sphinx, LaTeX): no analytics, no GUI,
+# fixed hashing and timestamps so that two builds write the same bytes.
+BUILD_ENV = {
+    "GX_ANALYTICS_ENABLED": "false",
+    "MPLBACKEND": "Agg",
+    "PYTHONHASHSEED": "0",
+    "SOURCE_DATE_EPOCH": "0",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+}
+
+
+class BuildError(Exception):
+    """A run stopped; ``str()`` is the message for the analyst, ``exit_code`` for the shell."""
+
+    exit_code = 1
+
+
+class InputError(BuildError):
+    """The inputs cannot be used (missing folder, bad period): exit code 2."""
+
+    exit_code = 2
+
+
+class ValidationFailed(BuildError):
+    """Error-level validation failures: exit code 3, results written for the analyst."""
+
+    exit_code = 3
+
+
+class ReportExists(BuildError):
+    """A published report is already there and must not be overwritten: exit code 4."""
+
+    exit_code = 4
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Everything that decides a report's content (recorded as its parameters)."""
+
+    force: str
+    quarter: str
+    police_uk: Path
+    out: Path = Path("reports")
+    period_end: str | None = None
+    allow_missing: bool = False
+    meeting: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One executed notebook: the template it comes from and the parameters it gets."""
+
+    name: str  # file stem in the book, e.g. "priority-tackle-crime"
+    template: str  # file name in notebooks/
+    title: str
+    parameters: dict
+    part: str  # "main" or "appendix"
+
+
+@dataclass
+class RunResult:
+    report_dir: Path
+    html_index: Path
+    pdf: Path
+    timings: list[tuple[str, float]] = field(default_factory=list)
+    warnings: int = 0
+
+
+Progress = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class _Stages:
+    """Prints each stage as it starts and records how long it took."""
+
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.number = 0
+        self.timings: list[tuple[str, float]] = []
+
+    def run(self, name: str, func: Callable, *args, **kwargs):  # noqa: ANN002, ANN003
+        self.number += 1
+        self.progress(f"[{self.number}/{self.total}] {name} ...")
+        start = time.perf_counter()
+        result = func(*args, **kwargs)
+        elapsed = time.perf_counter() - start
+        self.timings.append((name, elapsed))
+        self.progress(f"      done in {elapsed:.1f} s")
+        return result
+
+
+def plan_sections(force: ForceConfig, params: dict) -> list[Section]:
+    """The book's sections in order; one priority template runs once per plan priority."""
+    sections = [
+        Section("front-sheet", "front_sheet.ipynb", "Front sheet and headlines", params, "main"),
+        Section("recorded-crime", "recorded_crime.ipynb", "Recorded crime", params, "main"),
+    ]
+    for priority in force.priorities:
+        sections.append(
+            Section(
+                f"priority-{priority.id}",
+                "priority.ipynb",
+                f"Priority: {priority.title}",
+                {**params, "priority_id": priority.id},
+                "main",
+            )
+        )
+    sections += [
+        Section("districts", "districts.ipynb", "Districts", params, "main"),
+        Section("outcomes", "outcomes.ipynb", "Outcomes", params, "main"),
+        Section("data-quality", "data_quality.ipynb", "Data quality and validation", params,
+                "appendix"),
+    ]
+    return sections
+
+
+def _title_cell(template: Path, title: str) -> dict:
+    """Load a template and put the section's title in its first heading.
+
+    Headings must be Markdown cells (not outputs) to become sections in the book, so
+    the title is written into the notebook before execution, never evaluated.
+    """
+    from pcc_report.present import md_escape
+
+    nb = json.loads(template.read_text(encoding="utf-8"))
+    first = nb["cells"][0]
+    source = "".join(first["source"])
+    first["source"] = source.replace("{title}", md_escape(title))
+    return nb
+
+
+def _execute(section: Section, book_dir: Path) -> float:
+    """Run one section with papermill in the book folder; returns its run time."""
+    import papermill as pm
+
+    start = time.perf_counter()
+    staged_input = book_dir / ".templates" / f"{section.name}.ipynb"
+    staged_input.parent.mkdir(parents=True, exist_ok=True)
+    staged_input.write_text(
+        json.dumps(_title_cell(NOTEBOOKS_DIR / section.template, section.title), indent=1),
+        encoding="utf-8",
+    )
+    pm.execute_notebook(
+        str(staged_input),
+        str(book_dir / f"{section.name}.ipynb"),
+        parameters=section.parameters,
+        cwd=str(book_dir),
+        kernel_name="python3",
+        progress_bar=False,
+        report_mode=False,
+        log_output=False,
+    )
+    return time.perf_counter() - start
+
+
+def _book_config(force: ForceConfig, quarter: Quarter, meeting: str | None) -> dict:
+    config = yaml.safe_load(BOOK_CONFIG.read_text(encoding="utf-8"))
+    title = f"{force.name}: performance report, {quarter.title}"
+    if force.demonstration:
+        title += " (demonstration data)"
+    config["title"] = title
+    config["author"] = f"Report of the {force.report_of}"
+    sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx_config["today"] = f"{force.panel}: meeting {meeting or 'date to be confirmed'}"
+    sphinx_config["html_title"] = title
+    return config
+
+
+def _toc(sections: list[Section], static_pages: list[str]) -> dict:
+    main = [{"file": s.name} for s in sections[1:] if s.part == "main"]
+    appendix = [{"file": s.name} for s in sections if s.part == "appendix"]
+    appendix += [{"file": page} for page in static_pages]
+    return {
+        "format": "jb-book",
+        "root": sections[0].name,
+        "parts": [
+            {"caption": "Performance", "chapters": main},
+            {"caption": "Appendices", "chapters": appendix},
+        ],
+    }
+
+
+def _jupyter_book(book_dir: Path, builder: str) -> None:
+    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(book_dir),
+               "--builder", builder, "--warningiserror", "--keep-going"]
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **BUILD_ENV})
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).splitlines()[-25:])
+        raise BuildError(f"jupyter-book {builder} build failed:\n{tail}")
+
+
+def _build_book(book_dir: Path, staging: Path, pdf_name: str) -> None:
+    _jupyter_book(book_dir, "html")
+    shutil.move(book_dir / "_build" / "html", staging / "html")
+    _jupyter_book(book_dir, "pdflatex")
+    pdfs = sorted((book_dir / "_build" / "latex").glob("*.pdf"))
+    if not pdfs:
+        raise BuildError("the PDF build produced no PDF")
+    shutil.move(pdfs[0], staging / pdf_name)
+
+
+def report_dir_for(out: Path, force: str, quarter: Quarter) -> Path:
+    return Path(out) / force / str(quarter)
+
+
+def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
+    """Build the report; raise a :class:`BuildError` subclass with a clear message."""
+    from pcc_report import validation
+
+    os.environ.update(BUILD_ENV)
+    try:
+        quarter = Quarter.parse(request.quarter)
+        period_end = resolve_period_end(quarter, request.period_end)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    target = report_dir_for(request.out, request.force, quarter)
+    if target.exists():
+        raise ReportExists(f"a report already exists at {target}; it will not be overwritten")
+    windows = report_windows(period_end)
+    needed = [str(m) for m in required_months(windows)]
+    stages = _Stages(progress, 7)
+
+    try:
+        files = ingest.select_files(
+            ingest.discover_street_files(request.police_uk, request.force), period_end
+        )
+    except ingest.IngestError as exc:
+        raise InputError(str(exc)) from exc
+
+    def read_and_check():
+        problems = [p for f in files for p in validation.check_street_file(f.path, f.relative)]
+        bad = {p.examples[0]["file"] for p in problems if p.level == "error" and p.examples}
+        readable = [f for f in files if f.relative not in bad]
+        table = ingest.read_street_files(readable) if readable else None
+        return problems, table
+
+    file_problems, street = stages.run(
+        f"Reading {len(files)} police.uk files for {request.force}", read_and_check
+    )
+    frame = street.to_pandas() if street is not None else None
+    report = stages.run(
+        "Validating inputs",
+        validation.validate_street,
+        frame,
+        required_months=needed,
+        allow_missing=request.allow_missing,
+        file_problems=file_problems,
+        expectations_dir=EXPECTATIONS_DIR,
+    )
+
+    out = Path(request.out)
+    run_id = uuid.uuid4().hex[:12]
+    if not report.ok:
+        failed = out / "failed-validation" / f"{request.force}-{quarter}-{run_id}"
+        report.write(failed)
+        raise ValidationFailed(
+            f"validation failed for {request.force} {quarter}: nothing was published.\n"
+            f"{report.format_errors()}\n"
+            f"Full results: {failed / 'validation.html'}"
+        )
+
+    force = load_force_config(
+        request.force,
+        falls_within=str(frame["Falls within"].iloc[0]) if len(frame) else None,
+    )
+    staging = out / ".staging" / f"{request.force}-{quarter}-{run_id}"
+    book_dir = staging / "_book"
+    try:
+        staging.mkdir(parents=True)
+        report.write(staging / "validation")
+        tidy = stages.run("Building the monthly table", ingest.tidy_monthly, street)
+        ingest.write_parquet(tidy, staging / "data" / TIDY_FILE)
+        rows = frame.groupby("source_file", sort=False).size()
+        inputs = {
+            "falls_within": force.name,
+            "files": [{"file": f.relative, "month": f.month, "rows": int(rows.get(f.relative, 0))}
+                      for f in files],
+        }
+        (staging / "data" / INPUTS_FILE).write_text(
+            json.dumps(inputs, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        del street, frame
+
+        params = {
+            "force": request.force,
+            "quarter": str(quarter),
+            "period_end": str(period_end),
+            "data_dir": "../data",
+            "incomplete_months": list(report.incomplete_months),
+            "meeting": request.meeting,
+        }
+        sections = plan_sections(force, params)
+        book_dir.mkdir()
+
+        def run_sections() -> None:
+            for i, section in enumerate(sections, start=1):
+                progress(f"      section {i}/{len(sections)}: {section.title}")
+                seconds = _execute(section, book_dir)
+                stages.timings.append((f"notebook {section.name}", seconds))
+
+        stages.run(f"Running {len(sections)} report sections", run_sections)
+
+        static_pages = []
+        for page in sorted(BOOK_DIR.glob("*.md")):
+            shutil.copy(page, book_dir / page.name)
+            static_pages.append(page.stem)
+        (book_dir / "_config.yml").write_text(
+            yaml.safe_dump(_book_config(force, quarter, request.meeting), sort_keys=False),
+            encoding="utf-8",
+        )
+        (book_dir / "_toc.yml").write_text(
+            yaml.safe_dump(_toc(sections, static_pages), sort_keys=False), encoding="utf-8"
+        )
+        for extra in ("_static", "_templates"):
+            if (BOOK_DIR / extra).is_dir():
+                shutil.copytree(BOOK_DIR / extra, book_dir / extra)
+        pdf_name = f"{request.force}-{quarter}.pdf"
+        stages.run("Building the book (HTML and PDF)", _build_book, book_dir, staging, pdf_name)
+
+        def collect() -> None:
+            (staging / "notebooks").mkdir()
+            for section in sections:
+                shutil.copy(book_dir / f"{section.name}.ipynb", staging / "notebooks")
+            if (book_dir / "figures").is_dir():
+                shutil.copytree(book_dir / "figures", staging / "figures")
+            shutil.rmtree(book_dir)
+
+        stages.run("Collecting outputs", collect)
+
+        def publish() -> None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                raise ReportExists(f"a report appeared at {target} during the run; kept it")
+            staging.rename(target)
+
+        stages.run("Publishing", publish)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        try:
+            (out / ".staging").rmdir()
+        except OSError:
+            pass
+    return RunResult(
+        report_dir=target,
+        html_index=target / "html" / "index.html",
+        pdf=target / pdf_name,
+        timings=stages.timings,
+        warnings=len(report.warnings()),
+    )

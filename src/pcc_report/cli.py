@@ -1,0 +1,106 @@
+"""``pcc-report``: the analyst's and auditor's command line.
+
+Exit codes: 0 built; 1 build failed; 2 unusable inputs or arguments; 3 validation
+failed (nothing published); 4 a report already exists and was left untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+EPILOG = """exit codes: 0 report built; 1 the build failed; 2 unusable inputs or arguments;
+3 input validation failed (nothing published); 4 a report already exists (left untouched)
+
+example:
+  pcc-report run --force lancashire --quarter 2022-23-Q2 --police-uk ../shared/data/police-uk
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pcc-report",
+        description="Build reproducible Police and Crime Panel performance reports.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="build a force's report for a quarter (HTML and PDF)",
+        description="Validate the inputs, run every report section and publish the book "
+        "into OUT/<force>/<quarter>/. Nothing is published unless every stage succeeds.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("--force", required=True,
+                     help="police.uk force slug, e.g. lancashire (as in the file names)")
+    run.add_argument("--quarter", required=True,
+                     help="financial-year quarter, e.g. 2022-23-Q2 (July to September 2022)")
+    run.add_argument("--police-uk", required=True, type=Path, metavar="DIR",
+                     help="folder of police.uk street files (month folders or flat; .csv or .gz)")
+    run.add_argument("--period-end", metavar="YYYY-MM",
+                     help="last month to report (default: the quarter's last month)")
+    run.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
+                     help="reports folder (default: reports)")
+    run.add_argument("--allow-missing", action="store_true",
+                     help="build even if months are missing; affected figures are marked "
+                     "'incomplete data'")
+    run.add_argument("--meeting", metavar="TEXT",
+                     help="panel meeting date for the front sheet, e.g. '12 December 2022'")
+
+    demo = commands.add_parser(
+        "demo-data",
+        help="write the deterministic demonstration data (fictional force 'demoshire')",
+    )
+    demo.add_argument("--out", type=Path, default=Path("data/demo"), metavar="DIR")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pcc_report.build import BuildError, RunRequest, run_report
+
+    request = RunRequest(
+        force=args.force,
+        quarter=args.quarter,
+        police_uk=args.police_uk,
+        out=args.out,
+        period_end=args.period_end,
+        allow_missing=args.allow_missing,
+        meeting=args.meeting,
+    )
+    start = time.perf_counter()
+    try:
+        result = run_report(request)
+    except BuildError as exc:
+        print(f"\npcc-report: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(
+        f"\nReport built in {time.perf_counter() - start:.1f} s"
+        f"{f' with {result.warnings} validation warning(s)' if result.warnings else ''}.\n"
+        f"  folder: {result.report_dir}\n"
+        f"  HTML:   {result.html_index}\n"
+        f"  PDF:    {result.pdf}"
+    )
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pcc_report import demo
+
+    summary = demo.generate(args.out)
+    print(f"Demonstration data (fictional) written to {args.out}: {summary}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers = {"run": _run, "demo-data": _demo}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Reviewed configuration: report metadata per force and the Police and Crime Plan.
+
+Names, panel details and the plan's priorities are editorial decisions, so they live in
+YAML files under ``config/`` (reviewed like code) and never in notebook code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CONFIG_DIR = PROJECT_ROOT / "config"
+
+
+class ConfigError(ValueError):
+    """A configuration file is missing something the report needs."""
+
+
+@dataclass(frozen=True)
+class Priority:
+    id: str
+    title: str
+    summary: str
+    crime_types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ForceConfig:
+    """Who the report is from and for; printed on the front sheet."""
+
+    slug: str
+    name: str
+    area: str
+    panel: str
+    report_of: str
+    author: str
+    contact: str
+    recommendation: str
+    demonstration: bool
+    plan_title: str
+    priorities: tuple[Priority, ...] = field(default_factory=tuple)
+
+    def priority(self, priority_id: str) -> Priority:
+        for p in self.priorities:
+            if p.id == priority_id:
+                return p
+        raise ConfigError(f"no priority {priority_id!r} in the plan for {self.slug}")
+
+
+def _load_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _plan(data: dict, source: Path) -> tuple[str, tuple[Priority, ...]]:
+    priorities = []
+    seen: set[str] = set()
+    for i, item in enumerate(data.get("priorities") or [], start=1):
+        missing = [k for k in ("id", "title", "crime_types") if not item.get(k)]
+        if missing:
+            raise ConfigError(f"{source}: priority {i} lacks {', '.join(missing)}")
+        if item["id"] in seen:
+            raise ConfigError(f"{source}: priority id {item['id']!r} is used twice")
+        seen.add(item["id"])
+        priorities.append(
+            Priority(
+                id=str(item["id"]),
+                title=str(item["title"]),
+                summary=str(item.get("summary") or ""),
+                crime_types=tuple(str(c) for c in item["crime_types"]),
+            )
+        )
+    if not priorities:
+        raise ConfigError(f"{source}: the plan has no priorities")
+    return str(data.get("title") or "Police and Crime Plan"), tuple(priorities)
+
+
+def load_force_config(
+    slug: str, *, config_dir: Path = CONFIG_DIR, falls_within: str | None = None
+) -> ForceConfig:
+    """Merge ``forces/_default.yml``, ``forces/<slug>.yml`` and the plan.
+
+    A force with no file of its own still gets a report (named from the police.uk
+    'Falls within' column); a force file may carry its own ``plan``.
+    """
+    merged = _load_yaml(config_dir / "forces" / "_default.yml")
+    own = config_dir / "forces" / f"{slug}.yml"
+    if own.is_file():
+        merged.update({k: v for k, v in _load_yaml(own).items() if v is not None})
+    plan_source = own if "plan" in merged else config_dir / "plan.yml"
+    plan_data = merged.pop("plan", None) or _load_yaml(config_dir / "plan.yml")
+    plan_title, priorities = _plan(plan_data, plan_source)
+    fallback = slug.replace("-", " ").title()
+    name = merged.get("name") or falls_within or fallback
+    return ForceConfig(
+        slug=slug,
+        name=str(name),
+        area=str(merged.get("area") or fallback),
+        panel=str(merged["panel"]),
+        report_of=str(merged["report_of"]),
+        author=str(merged["author"]),
+        contact=str(merged["contact"]),
+        recommendation=str(merged["recommendation"]),
+        demonstration=bool(merged.get("demonstration", False)),
+        plan_title=plan_title,
+        priorities=priorities,
+    )

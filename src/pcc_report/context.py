@@ -1,0 +1,82 @@
+"""What every section notebook starts from, built from its papermill parameters alone.
+
+A notebook's parameters (force, quarter, period end, data folder, incomplete months) are
+the whole of its input besides the report folder's data, so re-executing it with the
+recorded parameters reproduces it. This module turns them into the loaded table, the
+windows and the output helpers, keeping that set-up out of the notebooks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pcc_report.config import ForceConfig, load_force_config
+from pcc_report.crime import load_tidy
+from pcc_report.periods import Month, Quarter, Window, report_windows
+from pcc_report.present import Outputs
+
+TIDY_FILE = "street_monthly.parquet"
+INPUTS_FILE = "inputs.json"
+INCOMPLETE = "incomplete data"
+
+
+@dataclass
+class SectionContext:
+    force: ForceConfig
+    quarter: Quarter
+    period_end: Month
+    windows: dict[str, Window]
+    tidy: pd.DataFrame
+    data_dir: Path
+    incomplete_months: tuple[str, ...]
+    meeting: str | None
+    out: Outputs
+
+    @classmethod
+    def load(
+        cls,
+        force: str,
+        quarter: str,
+        period_end: str,
+        data_dir: str,
+        incomplete_months: list[str] | tuple[str, ...] = (),
+        meeting: str | None = None,
+    ) -> SectionContext:
+        data = Path(data_dir)
+        inputs = json.loads((data / INPUTS_FILE).read_text(encoding="utf-8"))
+        return cls(
+            force=load_force_config(force, falls_within=inputs.get("falls_within")),
+            quarter=Quarter.parse(quarter),
+            period_end=Month.parse(period_end),
+            windows=report_windows(Month.parse(period_end)),
+            tidy=load_tidy(data / TIDY_FILE),
+            data_dir=data,
+            incomplete_months=tuple(incomplete_months),
+            meeting=meeting,
+            out=Outputs(data / "tables"),
+        )
+
+    def missing_in(self, window: Window) -> list[str]:
+        """Months of ``window`` with no data received (only under --allow-missing)."""
+        months = {str(m) for m in window.months}
+        return sorted(months.intersection(self.incomplete_months))
+
+    def label(self, key: str) -> str:
+        """A window's label, marked "incomplete data" when any of its months is missing.
+
+        Every table header and sentence takes its period label from here, so a figure
+        computed over fewer months can never appear without the mark.
+        """
+        window = self.windows[key]
+        missing = self.missing_in(window)
+        if not missing:
+            return window.label
+        return f"{window.label} ({INCOMPLETE}: no data for {', '.join(missing)})"
+
+    @property
+    def inputs(self) -> dict:
+        return json.loads((self.data_dir / INPUTS_FILE).read_text(encoding="utf-8"))

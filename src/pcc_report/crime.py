@@ -1,0 +1,147 @@
+"""Recorded-crime figures from the tidy monthly table: totals, changes, districts, outcomes.
+
+Anti-social behaviour (ASB) incidents are not crimes: police.uk mixes them into the street
+files, so "recorded crime" here always excludes them and ASB is reported on its own.
+Every function is a pure computation over the tidy table so that tests can check the
+figures against an independent calculation from the raw files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from pcc_report.config import CONFIG_DIR
+from pcc_report.ingest import ANTI_SOCIAL_BEHAVIOUR
+from pcc_report.periods import Window
+
+ALL_CRIME = "All recorded crime (excluding ASB)"
+
+
+def load_tidy(path: str | Path) -> pd.DataFrame:
+    return pd.read_parquet(path)
+
+
+def crimes_only(tidy: pd.DataFrame) -> pd.DataFrame:
+    return tidy[tidy["crime_type"] != ANTI_SOCIAL_BEHAVIOUR]
+
+
+def in_window(tidy: pd.DataFrame, window: Window) -> pd.DataFrame:
+    months = {str(m) for m in window.months}
+    return tidy[tidy["month"].isin(months)]
+
+
+def percent_change(current: float, previous: float) -> float | None:
+    """% change, or None when the comparator is zero (a % of nothing is meaningless)."""
+    if previous == 0:
+        return None
+    return (current - previous) / previous * 100.0
+
+
+def total(tidy: pd.DataFrame, window: Window, crime_types: tuple[str, ...] | None = None) -> int:
+    """Recorded crimes (or the given types, which may include ASB) in a window."""
+    frame = in_window(tidy, window)
+    if crime_types is None:
+        frame = crimes_only(frame)
+    else:
+        frame = frame[frame["crime_type"].isin(crime_types)]
+    return int(frame["count"].sum())
+
+
+def compare_by(
+    tidy: pd.DataFrame, column: str, current: Window, previous: Window, *, label: str
+) -> pd.DataFrame:
+    """Counts per value of ``column`` in two windows, with the change and % change.
+
+    Every value seen in either window gets a row (a category that fell to zero is
+    still shown), sorted by the latest count, largest first.
+    """
+    now = in_window(tidy, current).groupby(column)["count"].sum()
+    before = in_window(tidy, previous).groupby(column)["count"].sum()
+    table = pd.DataFrame({"previous": before, "latest": now}).fillna(0).astype("int64")
+    table = table.sort_values(["latest", "previous"], ascending=False)
+    table["change"] = table["latest"] - table["previous"]
+    table["pct_change"] = [
+        percent_change(n, p) for n, p in zip(table["latest"], table["previous"], strict=True)
+    ]
+    table = table.reset_index().rename(columns={column: label})
+    return table
+
+
+def crime_type_comparison(tidy: pd.DataFrame, current: Window, previous: Window) -> pd.DataFrame:
+    """Recorded crime by type in two windows, with an all-crime total row last."""
+    table = compare_by(crimes_only(tidy), "crime_type", current, previous, label="Crime type")
+    totals = {
+        "Crime type": ALL_CRIME,
+        "previous": int(table["previous"].sum()),
+        "latest": int(table["latest"].sum()),
+    }
+    totals["change"] = totals["latest"] - totals["previous"]
+    totals["pct_change"] = percent_change(totals["latest"], totals["previous"])
+    return pd.concat([table, pd.DataFrame([totals])], ignore_index=True)
+
+
+def monthly_series(
+    tidy: pd.DataFrame, crime_types: tuple[str, ...] | None = None, *, by: str | None = None
+) -> pd.DataFrame:
+    """Monthly counts (recorded crime, or the given types), optionally split by a column.
+
+    Months with data but no matching rows count zero; months with no file at all are
+    absent, so a chart shows a gap rather than a false zero.
+    """
+    frame = crimes_only(tidy) if crime_types is None else tidy[tidy["crime_type"].isin(crime_types)]
+    keys = ["month"] + ([by] if by else [])
+    months = sorted(tidy["month"].unique())
+    series = frame.groupby(keys)["count"].sum()
+    if by:
+        full = pd.MultiIndex.from_product([months, sorted(frame[by].unique())], names=keys)
+    else:
+        full = pd.Index(months, name="month")
+    return series.reindex(full, fill_value=0).reset_index()
+
+
+def load_outcome_groups(path: Path = CONFIG_DIR / "outcomes.yml") -> dict[str, str]:
+    """Map each police.uk outcome category to its reporting group (reviewed config)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {outcome: group for group, outcomes in data["groups"].items() for outcome in outcomes}
+
+
+def outcome_shares(tidy: pd.DataFrame, window: Window, groups: dict[str, str]) -> pd.DataFrame:
+    """Share of recorded crimes in a window by outcome group and category.
+
+    Outcomes missing from the config fall into "Other outcome" so that the shares always
+    add up to 100% of the crimes in the window.
+    """
+    frame = crimes_only(in_window(tidy, window)).copy()
+    frame["outcome"] = frame["outcome"].fillna("No outcome recorded")
+    frame["group"] = frame["outcome"].map(groups).fillna("Other outcome")
+    table = frame.groupby(["group", "outcome"])["count"].sum().reset_index()
+    total_crimes = table["count"].sum()
+    table["share"] = table["count"] / total_crimes * 100.0 if total_crimes else float("nan")
+    return table.sort_values(["group", "count"], ascending=[True, False], ignore_index=True)
+
+
+def main_districts(table: pd.DataFrame, min_share: float = 0.5) -> tuple[pd.DataFrame, int]:
+    """Keep districts with at least ``min_share`` % of latest crime; combine the rest.
+
+    police.uk places a few of a force's crimes in LSOAs of neighbouring areas; listing
+    dozens of one-crime districts would bury the force's own. "No location" is always kept.
+    Returns the table to show and how many districts were combined.
+    """
+    label = table.columns[0]
+    latest_total = table["latest"].sum() or 1
+    keep = (table["latest"] / latest_total * 100 >= min_share) | (table[label] == "No location")
+    minor = table[~keep]
+    shown = table[keep].reset_index(drop=True)
+    if len(minor):
+        other = {
+            label: f"Other districts ({len(minor)})",
+            "previous": int(minor["previous"].sum()),
+            "latest": int(minor["latest"].sum()),
+        }
+        other["change"] = other["latest"] - other["previous"]
+        other["pct_change"] = percent_change(other["latest"], other["previous"])
+        shown = pd.concat([shown, pd.DataFrame([other])], ignore_index=True)
+    return shown, len(minor)

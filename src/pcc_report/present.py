@@ -1,0 +1,145 @@
+"""Turn computed tables and charts into safe book content and audit files.
+
+Every table a section shows goes through :func:`show_table`, which writes the same
+numbers as a CSV file for the audit trail and returns MyST Markdown that Jupyter Book
+typesets as a real table in both the HTML and the PDF. Input text is data: every value
+is escaped so that a crime type or district name can never inject HTML, Markdown or
+LaTeX, and CSV text cells are neutralised against spreadsheet formula injection.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Markdown
+
+# Characters that start Markdown, MyST or HTML syntax anywhere in a line, and the
+# marks that only matter at the start of a line (headings, lists, fences, quotes).
+# Plain sentence punctuation stays readable in the executed notebooks.
+_INLINE_SYNTAX = re.compile(r"([\\`*_{}\[\]<>|&$~])")
+_LINE_START_SYNTAX = re.compile(r"^(\d*)([#+\-:=>.)])")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def md_escape(value: object) -> str:
+    """Backslash-escape input text so it is shown, never interpreted (valid CommonMark).
+
+    This neutralises Markdown, raw HTML, MyST roles and table pipes in one rule; the
+    reader sees the original text in HTML and PDF alike. A leading "12." is escaped too,
+    so text never turns into a numbered list.
+    """
+    text = " ".join(str(value).split())
+    return _LINE_START_SYNTAX.sub(r"\1\\\2", _INLINE_SYNTAX.sub(r"\\\1", text))
+
+
+def csv_safe(value: object) -> object:
+    """Prefix text that a spreadsheet would run as a formula with an apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def fmt_count(value: float | int | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not available"
+    return f"{int(round(value)):,}"
+
+
+def fmt_change(value: float | None, digits: int = 1) -> str:
+    """Signed percentage change, ``+4.2%``; ``n/a`` when the comparator was zero."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:+.{digits}f}%"
+
+
+def fmt_share(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not available"
+    return f"{value:.{digits}f}%"
+
+
+def updown(change: float, up: str = "up", down: str = "down", same: str = "unchanged") -> str:
+    """The word for a change's direction, for generated sentences."""
+    if change > 0:
+        return up
+    if change < 0:
+        return down
+    return same
+
+
+class Outputs:
+    """Where a section writes its audit tables and figure files.
+
+    ``tables_dir`` is the report's ``data/tables`` folder; figures go beside the
+    executed notebook (``figures/``) so the book can find them by relative path.
+    """
+
+    def __init__(self, tables_dir: str | Path, figures_dir: str | Path = "figures") -> None:
+        self.tables_dir = Path(tables_dir)
+        self.figures_dir = Path(figures_dir)
+
+    def table(
+        self,
+        frame: pd.DataFrame,
+        name: str,
+        caption: str,
+        *,
+        formats: dict[str, object] | None = None,
+        align_right: tuple[str, ...] = (),
+    ) -> Markdown:
+        """Write ``frame`` to ``<name>.csv`` and return it as a captioned MyST table.
+
+        ``formats`` maps a column to a function that renders its values as text for the
+        page; the CSV keeps the unformatted numbers.
+        """
+        self.tables_dir.mkdir(parents=True, exist_ok=True)
+        frame.map(csv_safe).to_csv(
+            self.tables_dir / f"{name}.csv", index=False, lineterminator="\n"
+        )
+        formats = formats or {}
+        header = "| " + " | ".join(md_escape(c) for c in frame.columns) + " |"
+        rule = "|" + "|".join(
+            "--:" if (c in align_right or c in formats) else ":--" for c in frame.columns
+        ) + "|"
+        rows = []
+        for record in frame.itertuples(index=False):
+            cells = []
+            for column, value in zip(frame.columns, record, strict=True):
+                text = formats[column](value) if column in formats else value
+                cells.append(md_escape(text))
+            rows.append("| " + " | ".join(cells) + " |")
+        body = "\n".join([header, rule, *rows])
+        return Markdown(
+            f":::{{table}} {md_escape(caption)}\n:name: tbl-{name}\n\n{body}\n:::\n"
+        )
+
+    def figure(self, fig, name: str, alt: str, caption: str) -> Markdown:  # noqa: ANN001
+        """Save a matplotlib figure reproducibly and return a captioned MyST figure.
+
+        The alt text states what the chart shows in words (WCAG 2.2 text alternative);
+        PNG metadata is fixed so two builds write identical bytes.
+        """
+        import matplotlib.pyplot as plt
+
+        self.figures_dir.mkdir(parents=True, exist_ok=True)
+        path = self.figures_dir / f"{name}.png"
+        fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+        plt.close(fig)
+        alt_text = " ".join(alt.split()).replace("\n", " ")
+        return Markdown(
+            f":::{{figure}} {path.as_posix()}\n:alt: {alt_text}\n:name: fig-{name}\n\n"
+            f"{md_escape(caption)}\n:::\n"
+        )
+
+
+def text(paragraph: str) -> Markdown:
+    """A generated sentence or paragraph, escaped (it may quote input text)."""
+    return Markdown(md_escape(paragraph))
+
+
+def bullets(items: list[str]) -> Markdown:
+    """A bulleted list of generated sentences, each escaped."""
+    return Markdown("\n".join(f"- {md_escape(item)}" for item in items))
