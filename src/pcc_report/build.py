@@ -166,13 +166,16 @@ def _title_cell(template: Path, title: str) -> dict:
     return nb
 
 
-def _execute(section: Section, book_dir: Path) -> float:
-    """Run one section with papermill in the book folder; returns its run time."""
+def _execute(section: Section, book_dir: Path, templates_dir: Path) -> float:
+    """Run one section with papermill in the book folder; returns its run time.
+
+    The kernel's own start-up chatter is silenced (log level ERROR); anything a cell
+    prints or raises is still captured in the executed notebook and fails the run.
+    """
     import papermill as pm
 
     start = time.perf_counter()
-    staged_input = book_dir / ".templates" / f"{section.name}.ipynb"
-    staged_input.parent.mkdir(parents=True, exist_ok=True)
+    staged_input = templates_dir / f"{section.name}.ipynb"
     staged_input.write_text(
         json.dumps(_title_cell(NOTEBOOKS_DIR / section.template, section.title), indent=1),
         encoding="utf-8",
@@ -186,8 +189,46 @@ def _execute(section: Section, book_dir: Path) -> float:
         progress_bar=False,
         report_mode=False,
         log_output=False,
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     return time.perf_counter() - start
+
+
+def run_sections(
+    sections: list[Section], book_dir: Path, templates_dir: Path, progress: Progress
+) -> list[tuple[str, float]]:
+    """Execute every section, as many at once as the machine has cores.
+
+    Sections are independent (each reads only the run's data folder), so they run in
+    parallel; a kernel's start-up and imports dominate each section's time.
+    """
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    templates_dir.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    workers = max(1, min(len(sections), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_execute, s, book_dir, templates_dir): s for s in sections}
+        for done_count, future in enumerate(as_completed(futures), start=1):
+            section = futures[future]
+            try:
+                timings[section.name] = future.result()
+            except Exception as exc:
+                for other in futures:
+                    other.cancel()
+                raise BuildError(
+                    f"section '{section.title}' ({section.template}) failed:\n"
+                    f"{_notebook_error(exc)}"
+                ) from exc
+            progress(f"      section {done_count}/{len(sections)} done: {section.title} "
+                     f"({timings[section.name]:.1f} s)")
+    return [(f"notebook {s.name}", timings[s.name]) for s in sections]
+
+
+def _notebook_error(exc: Exception) -> str:
+    """The useful last lines of a papermill failure (the cell's exception)."""
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return "\n".join(lines[-12:])
 
 
 def _book_config(force: ForceConfig, quarter: Quarter, meeting: str | None) -> dict:
@@ -265,16 +306,20 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
         raise InputError(str(exc)) from exc
 
     def read_and_check():
-        problems = [p for f in files for p in validation.check_street_file(f.path, f.relative)]
-        bad = {p.examples[0]["file"] for p in problems if p.level == "error" and p.examples}
-        readable = [f for f in files if f.relative not in bad]
-        table = ingest.read_street_files(readable) if readable else None
+        """File-level checks first; only structurally sound files are read."""
+        problems, readable = [], []
+        for file in files:
+            found = validation.check_street_file(file.path, file.relative)
+            problems += found
+            if not any(p.level == "error" for p in found):
+                readable.append(file)
+        table = ingest.read_street_files(readable) if readable else ingest.empty_street_table()
         return problems, table
 
     file_problems, street = stages.run(
         f"Reading {len(files)} police.uk files for {request.force}", read_and_check
     )
-    frame = street.to_pandas() if street is not None else None
+    frame = street.to_pandas()
     report = stages.run(
         "Validating inputs",
         validation.validate_street,
@@ -329,13 +374,10 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
         sections = plan_sections(force, params)
         book_dir.mkdir()
 
-        def run_sections() -> None:
-            for i, section in enumerate(sections, start=1):
-                progress(f"      section {i}/{len(sections)}: {section.title}")
-                seconds = _execute(section, book_dir)
-                stages.timings.append((f"notebook {section.name}", seconds))
-
-        stages.run(f"Running {len(sections)} report sections", run_sections)
+        section_timings = stages.run(
+            f"Running {len(sections)} report sections", run_sections,
+            sections, book_dir, staging / ".templates", progress,
+        )
 
         static_pages = []
         for page in sorted(BOOK_DIR.glob("*.md")):
@@ -361,6 +403,7 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
             if (book_dir / "figures").is_dir():
                 shutil.copytree(book_dir / "figures", staging / "figures")
             shutil.rmtree(book_dir)
+            shutil.rmtree(staging / ".templates")
 
         stages.run("Collecting outputs", collect)
 
@@ -383,6 +426,6 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
         report_dir=target,
         html_index=target / "html" / "index.html",
         pdf=target / pdf_name,
-        timings=stages.timings,
+        timings=stages.timings + section_timings,
         warnings=len(report.warnings()),
     )

@@ -92,7 +92,12 @@ def _demo(args: argparse.Namespace) -> int:
     from pcc_report import demo
 
     summary = demo.generate(args.out)
-    print(f"Demonstration data (fictional) written to {args.out}: {summary}")
+    rows = sum(summary["rows"].values())
+    print(
+        f"Demonstration data (fictional) written to {args.out}: "
+        f"{len(summary['files'])} files, {rows:,} rows, "
+        f"{summary['first_month']} to {summary['last_month']}"
+    )
     return 0
 
 

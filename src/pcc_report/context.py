@@ -77,6 +77,11 @@ class SectionContext:
             return window.label
         return f"{window.label} ({INCOMPLETE}: no data for {', '.join(missing)})"
 
+    def validation(self) -> dict:
+        """The validation results written before the sections ran."""
+        path = self.data_dir.parent / "validation" / "validation.json"
+        return json.loads(path.read_text(encoding="utf-8"))
+
     @property
     def inputs(self) -> dict:
         return json.loads((self.data_dir / INPUTS_FILE).read_text(encoding="utf-8"))

@@ -110,6 +110,13 @@ def read_street_file(file: StreetFile) -> pa.Table:
     return table
 
 
+def empty_street_table() -> pa.Table:
+    """A table with the street columns and no rows (when no file could be read)."""
+    names = [*STREET_COLUMNS, "source_file", "source_line", "file_month", "force"]
+    types = [pa.string()] * (len(STREET_COLUMNS) + 1) + [pa.int64(), pa.string(), pa.string()]
+    return pa.schema(list(zip(names, types, strict=True))).empty_table()
+
+
 def read_street_files(files: list[StreetFile]) -> pa.Table:
     """All files as one Arrow table (files must already have passed the file-level checks)."""
     return pa.concat_tables([read_street_file(f) for f in files])

@@ -128,3 +128,45 @@ def headlines(ctx: SectionContext) -> list[str]:
                             asb_before, ctx.label("previous_12")),
         largest_changes(by_type.iloc[:-1], "Crime type", n=1),
     ]
+
+
+def validation_summary(results: dict) -> str:
+    """One paragraph: how many rows and rules were checked and what was found."""
+    rules = sum(len(s["expectations"]) for s in results["suites"])
+    text = (
+        f"All {fmt_count(results['rows_checked'])} input rows were checked against {rules} "
+        f"reviewed validation rules before any figure was computed. "
+        f"{results['error_count']} error(s) and {results['warning_count']} warning(s) were found."
+    )
+    if results["incomplete_months"]:
+        text += (
+            " No data was received for " + ", ".join(results["incomplete_months"])
+            + "; figures covering these months are marked incomplete data."
+        )
+    return text
+
+
+def validation_rules(results: dict) -> pd.DataFrame:
+    """Every rule applied, its level and outcome, for the appendix table."""
+    rows = [
+        (suite["name"], e["rule"], e["level"], e.get("column") or "",
+         "passed" if e["success"] else "failed", e["unexpected_count"])
+        for suite in results["suites"]
+        for e in suite["expectations"]
+    ]
+    return pd.DataFrame(rows, columns=["Dataset", "Rule", "Level", "Column", "Result",
+                                       "Rows failing"])
+
+
+def validation_warnings(results: dict) -> pd.DataFrame:
+    """Warnings with their first examples (file and line), for the appendix table."""
+    rows = []
+    for problem in results["problems"]:
+        if problem["level"] != "warning":
+            continue
+        examples = "; ".join(
+            (f"{e['file']} line {e['line']}: " if e.get("file") else "") + str(e.get("value", ""))
+            for e in problem["examples"][:3]
+        )
+        rows.append((problem["rule"], problem["message"], examples))
+    return pd.DataFrame(rows, columns=["Rule", "Finding", "Examples"])
