@@ -1,0 +1,31 @@
+"""Shared fixtures: where the real public data lives, and one real report built per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+POLICE_UK = SHARED_DATA / "police-uk"
+
+
+@pytest.fixture(scope="session")
+def police_uk() -> Path:
+    """The real data.police.uk files from ../shared/data (skips cleanly when absent)."""
+    if not (POLICE_UK / "street" / "lancashire").is_dir():
+        pytest.skip(f"real police.uk data not found at {POLICE_UK} (needs ../shared/data)")
+    return POLICE_UK
+
+
+@pytest.fixture(scope="session")
+def lancashire_report(police_uk: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Lancashire 2022-23 Q2 built once from the real files; shared by the end-to-end tests."""
+    from pcc_report.build import RunRequest, run_report
+
+    out = tmp_path_factory.mktemp("reports")
+    result = run_report(
+        RunRequest(force="lancashire", quarter="2022-23-Q2", police_uk=police_uk, out=out),
+        progress=lambda message: None,
+    )
+    return result

@@ -1,0 +1,129 @@
+"""A whole quarter from the real Lancashire files: figures in the HTML and PDF, offline."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import html
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pcc_report.build import RunRequest, ValidationFailed, run_report
+
+pytestmark = pytest.mark.e2e
+
+
+def _independent_counts(police_uk: Path, months: list[str]) -> int:
+    """Recorded crimes (rows that are not anti-social behaviour) read with the csv module."""
+    total = 0
+    for month in months:
+        path = police_uk / "street" / "lancashire" / f"{month}-lancashire-street.csv.gz"
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+            total += sum(1 for row in csv.DictReader(handle)
+                         if row["Crime type"] != "Anti-social behaviour")
+    return total
+
+
+def _months(first: tuple[int, int], count: int) -> list[str]:
+    year, month = first
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+    return out
+
+
+def _page_text(path: Path) -> str:
+    text = re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))
+    return " ".join(html.unescape(text).split())
+
+
+def _pdf_text(path: Path) -> str:
+    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True)
+    return " ".join(done.stdout.split())
+
+
+@pytest.fixture(scope="module")
+def headline(police_uk: Path) -> dict:
+    latest = _independent_counts(police_uk, _months((2021, 10), 12))
+    previous = _independent_counts(police_uk, _months((2020, 10), 12))
+    change = (latest - previous) / previous * 100
+    word = "up" if latest > previous else "down"
+    return {"latest": f"{latest:,}", "previous": f"{previous:,}",
+            "change": f"{word} {abs(change):.1f}% ({abs(latest - previous):,})"}
+
+
+def test_report_folder_holds_the_book_and_its_evidence(lancashire_report) -> None:
+    folder = lancashire_report.report_dir
+    assert folder.name == "2022-23-Q2" and folder.parent.name == "lancashire"
+    for part in ("html/index.html", "notebooks/recorded-crime.ipynb", "validation/validation.json",
+                 "validation/validation.html", "data/street_monthly.parquet",
+                 "data/tables/recorded-crime-by-type.csv"):
+        assert (folder / part).is_file(), part
+    assert lancashire_report.pdf.stat().st_size > 50_000
+    assert not (folder.parent.parent / ".staging").exists()
+
+
+def test_headline_figures_in_html_match_an_independent_count(lancashire_report, headline) -> None:
+    page = _page_text(lancashire_report.report_dir / "html" / "recorded-crime.html")
+    sentence = (
+        "Recorded crime (excluding anti-social behaviour) in the 12 months to September 2022 "
+        f"was {headline['latest']}, {headline['change']} on the 12 months to September 2021 "
+        f"({headline['previous']})."
+    )
+    assert sentence in page
+    front = _page_text(lancashire_report.report_dir / "html" / "index.html")
+    front = front if sentence in front else _page_text(
+        lancashire_report.report_dir / "html" / "front-sheet.html")
+    assert sentence in front
+
+
+def test_headline_figures_in_the_pdf(lancashire_report, headline) -> None:
+    text = _pdf_text(lancashire_report.pdf)
+    assert "Lancashire Constabulary" in text and "Quarter 2 2022/23" in text
+    assert "Contents" in text or "CONTENTS" in text
+    for figure in (headline["latest"], headline["previous"], headline["change"]):
+        assert figure in text
+    assert "Table" in text and "Fig." in text  # captioned tables and figures
+    assert "import " not in text and "ctx." not in text  # no code in the paper
+
+
+def test_book_shows_no_code_and_needs_no_network(lancashire_report) -> None:
+    html_dir = lancashire_report.report_dir / "html"
+    pages = list(html_dir.glob("*.html"))
+    assert len(pages) >= 8
+    remote = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.I)
+    for page in pages:
+        source = page.read_text(encoding="utf-8")
+        needed = [m for m in re.finditer(r"<(script|link|img|iframe)\b[^>]*>", source)
+                  if remote.search(m.group(0))]
+        assert not needed, f"{page.name} loads a remote asset: {needed[0].group(0)}"
+        assert "ctx = SectionContext" not in source
+        assert "mathjax" not in source.lower()
+
+
+def test_figures_have_alt_text_stating_the_figures(lancashire_report) -> None:
+    page = (lancashire_report.report_dir / "html" / "recorded-crime.html").read_text()
+    alts = re.findall(r'<img[^>]*alt="([^"]*)"', page)
+    assert alts and all(len(a) > 40 for a in alts)
+    assert any("highest month" in a for a in alts)
+
+
+def test_missing_months_stop_the_build_and_name_exactly_those_months(police_uk, tmp_path) -> None:
+    out = tmp_path / "reports"
+    with pytest.raises(ValidationFailed) as failure:
+        run_report(RunRequest(force="lancashire", quarter="2022-23-Q1", police_uk=police_uk,
+                              out=out), progress=lambda message: None)
+    message = str(failure.value)
+    assert "2 required month(s) have no data: 2020-08, 2020-09" in message
+    assert "2020-06" not in message  # outside the windows: not needed, not named
+    assert not (out / "lancashire" / "2022-23-Q1").exists()
+    assert not (out / ".staging").exists()
+    results = list((out / "failed-validation").glob("lancashire-2022-23-Q1-*/validation.json"))
+    assert len(results) == 1
