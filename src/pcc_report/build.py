@@ -77,6 +77,8 @@ class RunRequest:
     period_end: str | None = None
     allow_missing: bool = False
     meeting: str | None = None
+    returns: Path | None = None  # folder of force returns (calls, surveys, ...); optional
+    edition: str = "public"  # "public" leaves restricted measures out
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,15 @@ class _Stages:
 
 def plan_sections(force: ForceConfig, params: dict) -> list[Section]:
     """The book's sections in order; one priority template runs once per plan priority."""
+
+    def section(name: str, template: str, title: str, part: str = "main") -> Section:
+        return Section(name, template, title, params, part)
+
     sections = [
-        Section("front-sheet", "front_sheet.ipynb", "Front sheet and headlines", params, "main"),
-        Section("recorded-crime", "recorded_crime.ipynb", "Recorded crime", params, "main"),
+        section("front-sheet", "front_sheet.ipynb", "Front sheet and headlines"),
+        section("performance", "performance.ipynb", "Part 2: performance against the plan"),
+        section("dashboard", "dashboard.ipynb", "Performance dashboard"),
+        section("recorded-crime", "recorded_crime.ipynb", "Recorded crime"),
     ]
     for priority in force.priorities:
         sections.append(
@@ -142,13 +150,12 @@ def plan_sections(force: ForceConfig, params: dict) -> list[Section]:
                 "main",
             )
         )
-    sections += [
-        Section("districts", "districts.ipynb", "Districts", params, "main"),
-        Section("outcomes", "outcomes.ipynb", "Outcomes", params, "main"),
-        Section("data-quality", "data_quality.ipynb", "Data quality and validation", params,
-                "appendix"),
+    return sections + [
+        section("districts", "districts.ipynb", "Districts"),
+        section("outcomes", "outcomes.ipynb", "Outcomes"),
+        section("definitions", "definitions.ipynb", "Measure definitions", "appendix"),
+        section("data-quality", "data_quality.ipynb", "Data quality and validation", "appendix"),
     ]
-    return sections
 
 
 def _title_cell(template: Path, title: str) -> dict:
@@ -169,7 +176,7 @@ def _title_cell(template: Path, title: str) -> dict:
 def _execute(section: Section, book_dir: Path, templates_dir: Path) -> float:
     """Run one section with papermill in the book folder; returns its run time.
 
-    The kernel's own start-up chatter is silenced (log level ERROR); anything a cell
+    The kernel's own start-up chatter is silenced (log level CRITICAL); anything a cell
     prints or raises is still captured in the executed notebook and fails the run.
     """
     import papermill as pm
@@ -189,7 +196,7 @@ def _execute(section: Section, book_dir: Path, templates_dir: Path) -> float:
         progress_bar=False,
         report_mode=False,
         log_output=False,
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
     )
     return time.perf_counter() - start
 
@@ -277,6 +284,17 @@ def _build_book(book_dir: Path, staging: Path, pdf_name: str) -> None:
     shutil.move(pdfs[0], staging / pdf_name)
 
 
+def _copy_returns(source: Path | None, target: Path) -> list[str]:
+    """Copy the validated force returns into the report so its sections read only its own data."""
+    target.mkdir(parents=True)
+    if source is None:
+        return []
+    names = sorted(p.name for p in Path(source).glob("*.csv") if p.is_file())
+    for name in names:
+        shutil.copy(Path(source) / name, target / name)
+    return names
+
+
 def report_dir_for(out: Path, force: str, quarter: Quarter) -> Path:
     return Path(out) / force / str(quarter)
 
@@ -291,6 +309,10 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
         period_end = resolve_period_end(quarter, request.period_end)
     except ValueError as exc:
         raise InputError(str(exc)) from exc
+    if request.edition not in ("public", "restricted"):
+        raise InputError(f"edition must be public or restricted, not {request.edition!r}")
+    if request.returns is not None and not Path(request.returns).is_dir():
+        raise InputError(f"force returns folder not found: {request.returns}")
     target = report_dir_for(request.out, request.force, quarter)
     if target.exists():
         raise ReportExists(f"a report already exists at {target}; it will not be overwritten")
@@ -320,15 +342,24 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
         f"Reading {len(files)} police.uk files for {request.force}", read_and_check
     )
     frame = street.to_pandas()
-    report = stages.run(
-        "Validating inputs",
-        validation.validate_street,
-        frame,
-        required_months=needed,
-        allow_missing=request.allow_missing,
-        file_problems=file_problems,
-        expectations_dir=EXPECTATIONS_DIR,
-    )
+
+    def validate() -> validation.ValidationReport:
+        reports = [
+            validation.validate_street(
+                frame,
+                required_months=needed,
+                allow_missing=request.allow_missing,
+                file_problems=file_problems,
+                expectations_dir=EXPECTATIONS_DIR,
+            )
+        ]
+        if request.returns is not None:
+            reports.append(
+                validation.validate_returns(request.returns, expectations_dir=EXPECTATIONS_DIR)
+            )
+        return reports[0] if len(reports) == 1 else validation.ValidationReport.combine(reports)
+
+    report = stages.run("Validating inputs", validate)
 
     out = Path(request.out)
     run_id = uuid.uuid4().hex[:12]
@@ -352,16 +383,17 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
         report.write(staging / "validation")
         tidy = stages.run("Building the monthly table", ingest.tidy_monthly, street)
         ingest.write_parquet(tidy, staging / "data" / TIDY_FILE)
+        returns_used = _copy_returns(request.returns, staging / "data" / "returns")
         rows = frame.groupby("source_file", sort=False).size()
         inputs = {
             "falls_within": force.name,
             "files": [{"file": f.relative, "month": f.month, "rows": int(rows.get(f.relative, 0))}
                       for f in files],
+            "returns": returns_used,
         }
         (staging / "data" / INPUTS_FILE).write_text(
             json.dumps(inputs, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
-        del street, frame
 
         params = {
             "force": request.force,
@@ -370,6 +402,7 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
             "data_dir": "../data",
             "incomplete_months": list(report.incomplete_months),
             "meeting": request.meeting,
+            "edition": request.edition,
         }
         sections = plan_sections(force, params)
         book_dir.mkdir()

@@ -96,3 +96,46 @@ def share_bars(table: pd.DataFrame, *, label: str, value: str, title: str, xlabe
     ax.set_ylabel("")
     fig.tight_layout()
     return fig
+
+
+# Special-cause points are told apart by marker shape as well as colour.
+_SPC_MARKERS = {
+    "special cause improvement": ("^", "#1d70b8", "Special cause: improvement"),
+    "special cause concern": ("X", "#d4351c", "Special cause: concern"),
+    "special cause neutral": ("D", "#6f72af", "Special cause: neutral"),
+}
+
+
+def spc_chart(result, *, title: str, ylabel: str):  # noqa: ANN001
+    """An XmR chart (or a run chart) drawn from a computed :class:`pcc_report.spc.SpcResult`.
+
+    Centre line solid, process limits dashed, target dash-dotted; special-cause points
+    marked with a distinct shape per kind, with a legend.
+    """
+    frame = result.to_frame()
+    labels = list(frame.index)
+    x = list(range(len(labels)))
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    ax.plot(x, frame["value"], color="0.35", marker="o", markersize=3.5, linewidth=1.2,
+            label="Monthly value", zorder=2)
+    centre_label = "Median" if result.chart_type == "run" else "Mean (centre line)"
+    ax.axhline(result.centre, color="0.1", linewidth=1.2, label=centre_label, zorder=1)
+    if result.upper is not None:
+        limits = "Process limits" + (" (trial)" if result.trial_limits else "")
+        ax.axhline(result.upper, color="#505a5f", linestyle="--", linewidth=1, label=limits)
+        ax.axhline(result.lower, color="#505a5f", linestyle="--", linewidth=1)
+    if result.target is not None:
+        ax.axhline(result.target, color="#00703c", linestyle="-.", linewidth=1.3, label="Target")
+    for variation, (marker, colour, name) in _SPC_MARKERS.items():
+        picked = [i for i, v in enumerate(frame["variation"]) if v == variation]
+        if picked:
+            ax.scatter([x[i] for i in picked], frame["value"].iloc[picked], marker=marker,
+                       s=60, color=colour, edgecolor="black", linewidth=0.6, label=name,
+                       zorder=3)
+    _month_axis(ax, labels)
+    ax.set_title(title)
+    ax.set_xlabel("Month")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig

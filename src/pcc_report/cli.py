@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--allow-missing", action="store_true",
                      help="build even if months are missing; affected figures are marked "
                      "'incomplete data'")
+    run.add_argument("--returns", type=Path, metavar="DIR",
+                     help="folder of force returns (calls.csv, victim_satisfaction.csv, ...; "
+                     "see returns/README.md); measures without a return show 'not available'")
+    run.add_argument("--edition", choices=("public", "restricted"), default="public",
+                     help="public (default) leaves out measures marked restricted")
     run.add_argument("--meeting", metavar="TEXT",
                      help="panel meeting date for the front sheet, e.g. '12 December 2022'")
 
@@ -71,6 +76,8 @@ def _run(args: argparse.Namespace) -> int:
         period_end=args.period_end,
         allow_missing=args.allow_missing,
         meeting=args.meeting,
+        returns=args.returns,
+        edition=args.edition,
     )
     start = time.perf_counter()
     try:

@@ -42,6 +42,7 @@ class ForceConfig:
     demonstration: bool
     plan_title: str
     priorities: tuple[Priority, ...] = field(default_factory=tuple)
+    baseline_fy: int | None = None  # first year of the dashboard's baseline financial year
 
     def priority(self, priority_id: str) -> Priority:
         for p in self.priorities:
@@ -112,4 +113,5 @@ def load_force_config(
         demonstration=bool(merged.get("demonstration", False)),
         plan_title=plan_title,
         priorities=priorities,
+        baseline_fy=int(merged["baseline_year"]) if merged.get("baseline_year") else None,
     )

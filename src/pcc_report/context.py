@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
+from pcc_report import measures
 from pcc_report.config import ForceConfig, load_force_config
 from pcc_report.crime import load_tidy
 from pcc_report.periods import Month, Quarter, Window, report_windows
@@ -34,6 +36,7 @@ class SectionContext:
     data_dir: Path
     incomplete_months: tuple[str, ...]
     meeting: str | None
+    edition: str
     out: Outputs
 
     @classmethod
@@ -45,18 +48,21 @@ class SectionContext:
         data_dir: str,
         incomplete_months: list[str] | tuple[str, ...] = (),
         meeting: str | None = None,
+        edition: str = "public",
     ) -> SectionContext:
         data = Path(data_dir)
         inputs = json.loads((data / INPUTS_FILE).read_text(encoding="utf-8"))
+        config = load_force_config(force, falls_within=inputs.get("falls_within"))
         return cls(
-            force=load_force_config(force, falls_within=inputs.get("falls_within")),
+            force=config,
             quarter=Quarter.parse(quarter),
             period_end=Month.parse(period_end),
-            windows=report_windows(Month.parse(period_end)),
+            windows=report_windows(Month.parse(period_end), config.baseline_fy),
             tidy=load_tidy(data / TIDY_FILE),
             data_dir=data,
             incomplete_months=tuple(incomplete_months),
             meeting=meeting,
+            edition=edition,
             out=Outputs(data / "tables"),
         )
 
@@ -76,6 +82,29 @@ class SectionContext:
         if not missing:
             return window.label
         return f"{window.label} ({INCOMPLETE}: no data for {', '.join(missing)})"
+
+    @cached_property
+    def assessments(self) -> measures.Assessments:
+        """Every catalogue measure this edition shows, assessed over the report's windows.
+
+        Force returns are read from ``data/returns`` in the report folder (copied there
+        after validation); a return that was not supplied makes its measures "not
+        available".
+        """
+        catalogue = measures.load_catalogue(priorities=[p.id for p in self.force.priorities])
+        return measures.assess_all(
+            catalogue,
+            self.tidy,
+            measures.load_returns(self.data_dir / "returns"),
+            self.period_end,
+            baseline_fy=self.force.baseline_fy,
+            edition=self.edition,
+            incomplete_months=self.incomplete_months,
+        )
+
+    @property
+    def priority_titles(self) -> dict[str, str]:
+        return {p.id: p.title for p in self.force.priorities}
 
     def validation(self) -> dict:
         """The validation results written before the sections ran."""

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pcc_report import crime
+from pcc_report import crime, measures
 from pcc_report.context import SectionContext
 from pcc_report.crime import percent_change
 from pcc_report.ingest import ANTI_SOCIAL_BEHAVIOUR
+from pcc_report.measures import MeasureAssessment
 from pcc_report.present import fmt_count, fmt_share
 
 
@@ -170,3 +171,94 @@ def validation_warnings(results: dict) -> pd.DataFrame:
         )
         rows.append((problem["rule"], problem["message"], examples))
     return pd.DataFrame(rows, columns=["Rule", "Finding", "Examples"])
+
+
+def measure_sentence(assessment: MeasureAssessment, ctx: SectionContext) -> str:
+    """One measure's latest 12 months against the previous 12, its rating and its SPC reading.
+
+    Built from the same WindowValue and Comparison objects as the Part 2 table, so the
+    sentence and the table always agree.
+    """
+    m = assessment.measure
+    latest, previous = assessment.latest_12, assessment.previous_12
+    comparison = assessment.comparisons["latest_12_vs_previous_12"]
+    if not latest.available:
+        return f"{m.title}: no data is available for the {ctx.label('latest_12')}."
+    text = (
+        f"{m.title}: {measures.format_window(m, latest)} in the {ctx.label('latest_12')}"
+    )
+    if previous.available:
+        text += (
+            f", against {measures.format_window(m, previous)} in the previous 12 months "
+            f"({measures.format_change(m, comparison)}); rated "
+            f"{measures.format_rating(comparison)}"
+        )
+        if comparison.significance is not None:
+            sig = comparison.significance
+            text += (
+                f". Survey: {sig.classification} (95% intervals {sig.ci_now[0] * 100:.1f}% to "
+                f"{sig.ci_now[1] * 100:.1f}% now, {sig.ci_before[0] * 100:.1f}% to "
+                f"{sig.ci_before[1] * 100:.1f}% before)"
+            )
+    text += f". Monthly variation: {measures.format_spc(assessment.spc)}"
+    if m.target is not None:
+        text += f"; target {measures.format_value(m, m.target)}: "
+        text += measures.format_assurance(m, assessment.spc)
+    return text + "."
+
+
+def spc_alt_text(assessment: MeasureAssessment) -> str:
+    """Words for an SPC chart: its span, centre, limits and any special-cause points."""
+    m, result = assessment.measure, assessment.spc
+    frame = result.to_frame()
+    kind = "Run chart" if result.chart_type == "run" else "Statistical process control chart"
+    text = (
+        f"{kind} of {m.title} per {'quarter' if m.quarterly else 'month'} from "
+        f"{frame.index[0]} to {frame.index[-1]}, {len(frame)} points. "
+        f"Centre line {measures.format_value(m, result.centre)}"
+    )
+    if result.upper is not None:
+        text += (
+            f", process limits {measures.format_value(m, result.lower)} to "
+            f"{measures.format_value(m, result.upper)}"
+        )
+    special = frame[frame["special_cause"]]
+    text += (
+        f". {len(special)} point(s) show special cause variation"
+        + (f", the latest in {special.index[-1]}" if len(special) else "")
+        + f". Latest point: {measures.format_spc(result)}."
+    )
+    return text
+
+
+def part2_notes(ctx: SectionContext) -> list[str]:
+    """The notes under the Part 2 table: targets, survey samples, missing data, definitions."""
+    notes = [
+        "Ratings: Green = at or better than the comparator; Amber = worse but within the "
+        "measure's tolerance; Red = worse beyond it; Not rated = a measure with no preferred "
+        "direction. The arrow (↑ ↓ →) shows the direction of change. Definitions are in the "
+        "measure definitions appendix.",
+    ]
+    for a in ctx.assessments:
+        m = a.measure
+        if m.target is not None:
+            notes.append(f"{m.title}: target {measures.format_value(m, m.target)}.")
+        latest = a.comparisons["latest_12_vs_previous_12"]
+        if m.survey and a.latest_12.available:
+            notes.append(
+                f"{m.title}: {fmt_count(a.latest_12.denominator)} respondents in the latest 12 "
+                f"months and {fmt_count(a.previous_12.denominator or 0)} in the previous 12; "
+                f"{latest.significance.classification if latest.significance else 'not tested'}."
+            )
+    missing = [a.measure.title for a in ctx.assessments if not a.latest_12.available]
+    if missing:
+        notes.append(
+            "Data not received for this report (shown as not available): "
+            + _join(missing) + "."
+        )
+    if ctx.incomplete_months:
+        notes.append(
+            "No police.uk data was received for " + ", ".join(ctx.incomplete_months)
+            + "; figures covering these months are marked incomplete data."
+        )
+    return notes

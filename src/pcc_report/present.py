@@ -92,6 +92,8 @@ class Outputs:
     ) -> Markdown:
         """Write ``frame`` to ``<name>.csv`` and return it as a captioned MyST table.
 
+        Tables are typeset as LaTeX longtables so that a long one breaks across pages.
+
         ``formats`` maps a column to a function that renders its values as text for the
         page; the CSV keeps the unformatted numbers.
         """
@@ -113,7 +115,8 @@ class Outputs:
             rows.append("| " + " | ".join(cells) + " |")
         body = "\n".join([header, rule, *rows])
         return Markdown(
-            f":::{{table}} {md_escape(caption)}\n:name: tbl-{name}\n\n{body}\n:::\n"
+            f":::{{table}} {md_escape(caption)}\n:name: tbl-{name}\n:class: longtable\n\n"
+            f"{body}\n:::\n"
         )
 
     def figure(self, fig, name: str, alt: str, caption: str) -> Markdown:  # noqa: ANN001
