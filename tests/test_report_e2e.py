@@ -127,3 +127,70 @@ def test_missing_months_stop_the_build_and_name_exactly_those_months(police_uk, 
     assert not (out / ".staging").exists()
     results = list((out / "failed-validation").glob("lancashire-2022-23-Q1-*/validation.json"))
     assert len(results) == 1
+
+
+def _table_rows(page: Path, table_id: str) -> list[list[str]]:
+    """Cell texts of every body row of the HTML table with this id."""
+    source = page.read_text(encoding="utf-8")
+    table = re.search(rf'<table[^>]*id="{table_id}".*?</table>', source, re.S)
+    assert table, f"no table {table_id} in {page.name}"
+    body = re.search(r"<tbody>(.*?)</tbody>", table.group(0), re.S).group(1)
+    return [
+        [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+         for cell in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+        for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def _count_type(police_uk: Path, months: list[str], crime_type: str | None) -> int:
+    total = 0
+    for month in months:
+        path = police_uk / "street" / "lancashire" / f"{month}-lancashire-street.csv.gz"
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                kind = row["Crime type"]
+                if (crime_type is None and kind != "Anti-social behaviour") or kind == crime_type:
+                    total += 1
+    return total
+
+
+@pytest.mark.parametrize(
+    ("measure", "crime_type"),
+    [("All recorded crime (excluding anti-social behaviour)", None), ("Burglary", "Burglary"),
+     ("Anti-social behaviour incidents", "Anti-social behaviour")],
+)
+def test_part2_table_equals_an_independent_count(lancashire_report, police_uk, measure,
+                                                 crime_type) -> None:
+    rows = {r[1]: r for r in _table_rows(
+        lancashire_report.report_dir / "html" / "performance.html", "tbl-part2-performance")}
+    row = rows[measure]
+    previous = _count_type(police_uk, _months((2020, 10), 12), crime_type)
+    latest = _count_type(police_uk, _months((2021, 10), 12), crime_type)
+    last_fy = _count_type(police_uk, _months((2021, 4), 12), crime_type)
+    assert row[2] == f"{previous:,}"
+    assert row[4] == f"{latest:,}"
+    assert row[6] == f"{last_fy:,}"
+    # Lower is better for these measures: the rating follows the direction and tolerance.
+    change = (latest - previous) / previous
+    expected = "Green" if change <= 0 else ("Amber" if change <= 0.05 else "Red")
+    assert row[5].startswith(expected), row[5]
+    assert ("↑" if latest > previous else "↓" if latest < previous else "→") in row[5]
+
+
+def test_allow_missing_builds_and_marks_every_affected_figure(police_uk, tmp_path) -> None:
+    result = run_report(
+        RunRequest(force="lancashire", quarter="2022-23-Q1", police_uk=police_uk,
+                   out=tmp_path / "reports", allow_missing=True),
+        progress=lambda message: None,
+    )
+    mark = "incomplete data: no data for 2020-08, 2020-09"
+    page = _page_text(result.report_dir / "html" / "recorded-crime.html")
+    assert f"12 months to June 2021 ({mark})" in page
+    # the latest 12 months are complete and carry no mark
+    assert "12 months to June 2022 (incomplete" not in page
+    rows = {r[1]: r for r in _table_rows(result.report_dir / "html" / "performance.html",
+                                         "tbl-part2-performance")}
+    burglary = rows["Burglary"]
+    assert "incomplete data" in burglary[2]  # previous 12 months: 10 of 12 months
+    assert "incomplete data" in burglary[5] or "not available" in burglary[5]
+    assert "incomplete data" in _pdf_text(result.pdf)
