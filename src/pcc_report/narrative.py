@@ -45,20 +45,14 @@ def largest_changes(table, label_column: str, n: int = 2) -> str:  # noqa: ANN00
     rises = rows[rows["change"] > 0].nlargest(n, "change")
     falls = rows[rows["change"] < 0].nsmallest(n, "change")
     parts = []
-    if len(rises):
-        parts.append(
-            "The largest increases were in "
-            + _join(f"{r[label_column].lower()} ({change_phrase(r.latest, r.previous)})"
-                    for _, r in rises.iterrows())
-            + "."
-        )
-    if len(falls):
-        parts.append(
-            "The largest decreases were in "
-            + _join(f"{r[label_column].lower()} ({change_phrase(r.latest, r.previous)})"
-                    for _, r in falls.iterrows())
-            + "."
-        )
+    for kind, chosen in (("increases", rises), ("decreases", falls)):
+        if len(chosen):
+            parts.append(
+                f"The largest {kind} were in "
+                + _join(f"{r[label_column].lower()} ({change_phrase(r.latest, r.previous)})"
+                        for _, r in chosen.iterrows())
+                + "."
+            )
     return " ".join(parts) or "No category changed."
 
 

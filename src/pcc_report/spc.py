@@ -65,13 +65,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-Polarity = Literal["higher_is_better", "lower_is_better", "increase_is_aim", "neutral"]
-POLARITIES: tuple[str, ...] = (
-    "higher_is_better",
-    "lower_is_better",
-    "increase_is_aim",
-    "neutral",
-)
+from pcc_report.ratings import POLARITIES, Polarity
 
 LIMIT_FACTOR = 2.66
 NEAR_LIMIT_FACTOR = LIMIT_FACTOR * 2 / 3
