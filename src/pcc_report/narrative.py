@@ -159,10 +159,7 @@ def validation_warnings(results: dict) -> pd.DataFrame:
     for problem in results["problems"]:
         if problem["level"] != "warning":
             continue
-        examples = "; ".join(
-            (f"{e['file']} line {e['line']}: " if e.get("file") else "") + str(e.get("value", ""))
-            for e in problem["examples"][:3]
-        )
+        examples = "; ".join(_example(e) for e in problem["examples"][:3])
         rows.append((problem["rule"], problem["message"], examples))
     return pd.DataFrame(rows, columns=["Rule", "Finding", "Examples"])
 
@@ -256,3 +253,13 @@ def part2_notes(ctx: SectionContext) -> list[str]:
             + "; figures covering these months are marked incomplete data."
         )
     return notes
+
+
+def _example(example: dict) -> str:
+    """"file line N: value", leaving out whatever the example does not have."""
+    place = " ".join(
+        part for part in (example.get("file"), example.get("line") and f"line {example['line']}")
+        if part
+    )
+    value = example.get("value")
+    return ": ".join(str(p) for p in (place, value) if p not in (None, ""))
