@@ -14,15 +14,24 @@ Validation of the police.uk street files has two layers, reported the same way:
    judged by GX (ephemeral context, pandas data source, dataframe batch), plus the check that every
    required month is present.
 
+The force returns (``returns/README.md``: calls, surveys, workforce, referrals, first time
+entrants) are validated by :func:`validate_returns`, one suite ``returns_<name>.json`` per return,
+with the same two layers for each file present: structure (empty, unreadable, wrong header, rows
+with the wrong number of fields), then its rows by GX. A return that is absent is not a problem
+(its measures show "not available"); a CSV file that is not a known return is a warning.
+
 Public API::
 
     Problem(suite, rule, level, column, message, examples, unexpected_count)   # one failed rule
     ValidationReport(suites, problems, incomplete_months, rows_checked)
         .ok  .errors()  .warnings()  .format_errors()  .to_markdown()  .to_html()  .to_dict()
         .write(folder)          # folder/validation.json + folder/validation.html
+        ValidationReport.combine(reports)   # street + returns -> one report
     check_street_file(path, display_name=None) -> list[Problem]
     validate_street(frame, *, required_months, allow_missing=False, file_problems=(),
                     expectations_dir=DEFAULT_EXPECTATIONS_DIR) -> ValidationReport
+    validate_returns(folder, *, expectations_dir=DEFAULT_EXPECTATIONS_DIR) -> ValidationReport
+    RETURNS, return_suite_name(name)    # the seven returns; "returns_<name>"
 
 The frame given to :func:`validate_street` holds the 12 police.uk columns as text (empty values as
 ``""``; NaN/None are normalised to ``""`` here) plus the ingest columns ``source_file`` (path
@@ -33,7 +42,10 @@ the file and line, so an analyst can open the file and look.
 Before GX runs, the frame gets three derived columns so that GX itself judges rules that text
 columns cannot express: ``_longitude_number``/``_latitude_number`` (coordinates as numbers, for
 the UK bounding box) and ``_month_rows_vs_median`` (for the plausible-row-count warning).
-Validating the 0.6 M rows of three years of Lancashire takes about 3 s after the GX import.
+Validating the 0.6 M rows of three years of Lancashire takes about 3 s after the GX import. The
+returns' frames are read by this module (so that every row keeps its true line number) and get
+their own derived columns (``_<column>_number`` and a few more, see
+:func:`_prepare_return_frame`); all seven returns of three years take under 1 s.
 
 Great Expectations is imported lazily, once per process, because importing it takes ~4-5 s and
 most callers (the notebooks, the CLI's ``--help``) never validate anything. GX Data Docs are not
@@ -45,9 +57,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import gzip
 import hashlib
 import html
+import io
 import json
 import math
 import os
@@ -64,11 +78,14 @@ if TYPE_CHECKING:  # pandas is imported lazily too: check_street_file does not n
 
 __all__ = [
     "DEFAULT_EXPECTATIONS_DIR",
+    "RETURNS",
     "STREET_COLUMNS",
     "STREET_SUITE",
     "Problem",
     "ValidationReport",
     "check_street_file",
+    "return_suite_name",
+    "validate_returns",
     "validate_street",
 ]
 
@@ -94,6 +111,22 @@ DERIVED_COLUMNS: tuple[str, ...] = (
     "_month_rows_vs_median",
 )
 
+#: The force returns, in the order they are validated and reported: each is ``<name>.csv`` in
+#: the returns folder (template ``returns/templates/<name>.csv``), validated by the suite
+#: ``expectations/returns_<name>.json``.
+RETURNS: tuple[str, ...] = (
+    "calls",
+    "victim_satisfaction",
+    "public_confidence",
+    "workforce",
+    "domestic_abuse_referrals",
+    "restorative_justice_referrals",
+    "first_time_entrants",
+)
+
+#: Suite name on problems about the returns folder itself (a file that is not a known return).
+RETURNS_FOLDER = "returns"
+
 #: At most this many example values are reported per failed rule.
 MAX_EXAMPLES = 5
 
@@ -108,6 +141,19 @@ RULE_GZIP = "File is a complete gzip archive"
 RULE_READABLE = "File is readable CSV text (UTF-8)"
 RULE_HEADER = "Header is exactly the police.uk street header"
 RULE_MONTHS = "Every required month has data"
+RULE_KNOWN_RETURN = "File name is a known return"
+RULE_RETURN_HEADER = "Header is exactly the return's template header"
+RULE_FIELDS = "Every row has as many fields as the header"
+RULE_HAS_ROWS = "File has data rows"
+
+# GX rule types whose kwargs name a key (several columns) rather than one column.
+_KEY_RULE_TYPES = frozenset({"expect_compound_columns_to_be_unique"})
+_SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xls", ".xlsm", ".ods"})
+# What the derived helper columns of the returns suites accept as a number: plain non-negative
+# decimals only, so a value that already fails its text rule is not reported again by a numeric
+# rule (-5, 1e3, " 5" and "inf" are not numbers here).
+_PLAIN_NUMBER = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
+_QUARTER = re.compile(r"^(?P<start>[0-9]{4})-(?P<end>[0-9]{2})-Q[1-4]$")
 
 _FILE_NAME = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>.+)-street\.csv(?:\.gz)?$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -307,6 +353,21 @@ class ValidationReport:
             body.append("</tbody></table>")
         return _HTML_PAGE.format(body="\n".join(body))
 
+    @classmethod
+    def combine(cls, reports: Sequence[ValidationReport]) -> ValidationReport:
+        """One report for several validated inputs (police.uk street data and force returns).
+
+        Suites and problems keep the given order, so the report reads input by input; the
+        incomplete months are the sorted union and the rows checked are summed. The inputs are
+        not modified.
+        """
+        return cls(
+            suites=[suite for report in reports for suite in report.suites],
+            problems=[problem for report in reports for problem in report.problems],
+            incomplete_months=sorted({m for report in reports for m in report.incomplete_months}),
+            rows_checked=sum(report.rows_checked for report in reports),
+        )
+
     def write(self, folder: Path) -> None:
         """Write ``validation.json`` and ``validation.html`` into ``folder`` (created if needed).
 
@@ -499,16 +560,21 @@ def _scan_text(path: Path) -> _Scan:
     return scan
 
 
-def _header_problem(header_line: str) -> str:
-    """Describe how ``header_line`` differs from the police.uk header; "" when it matches."""
+def _header_problem(header_line: str, expected: Sequence[str] = STREET_COLUMNS) -> str:
+    """Describe how ``header_line`` differs from ``expected``; "" when it matches."""
     try:
         columns = next(csv.reader([header_line]))
     except csv.Error as exc:
         return f"header is not readable CSV ({exc})"
-    if tuple(columns) == STREET_COLUMNS:
+    return _columns_problem(columns, expected)
+
+
+def _columns_problem(columns: Sequence[str], expected: Sequence[str]) -> str:
+    """Name the missing, unexpected and repeated columns of a header; "" when it is exact."""
+    if tuple(columns) == tuple(expected):
         return ""
-    missing = [c for c in STREET_COLUMNS if c not in columns]
-    unexpected = [c for c in columns if c not in STREET_COLUMNS]
+    missing = [c for c in expected if c not in columns]
+    unexpected = [c for c in columns if c not in expected]
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     parts = []
     if missing:
@@ -698,6 +764,298 @@ def _month_ratio(file_month: pandas.Series) -> pandas.Series:
     return pd.Series(table[file_month.cat.codes.to_numpy()], dtype="float64")
 
 
+# --------------------------------------------------------------------------------------------
+# Force returns: file structure, then rows judged by Great Expectations
+# --------------------------------------------------------------------------------------------
+
+
+def return_suite_name(name: str) -> str:
+    """``returns_<name>``: the suite (and its JSON file's stem) that validates return ``name``."""
+    return f"returns_{name}"
+
+
+def validate_returns(
+    folder: Path, *, expectations_dir: Path = DEFAULT_EXPECTATIONS_DIR
+) -> ValidationReport:
+    """Validate every force return present in ``folder``, each against its own suite.
+
+    A return that is absent is not a problem: it may simply not have been supplied, and its
+    measures then show "not available". A CSV file whose name is not a known return is a warning
+    (it is ignored, and a misspelt name would otherwise make a supplied return look absent).
+    Each present return gets the same two layers as the street files: file structure first
+    (empty, unreadable, wrong header, ragged rows: errors naming the file, and the file's rows
+    are then not judged), then its rows by GX. Problems name the file as ``<folder>/<file>``
+    (the folder's own name, so that the JSON report does not depend on where it was run) and
+    the 1-based line (the header is line 1).
+
+    The report has one suite summary per return whose rows were judged, with the suite file's
+    sha256, and no incomplete months (a return has no required months).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"force returns folder not found: {folder}")
+    problems = _unknown_return_files(folder)
+    suites: list[dict] = []
+    rows = 0
+    for name in RETURNS:
+        path = folder / f"{name}.csv"
+        if not path.is_file():
+            continue
+        suite = return_suite_name(name)
+        suite_path = Path(expectations_dir) / f"{suite}.json"
+        suite_bytes = suite_path.read_bytes()
+        suite_json = json.loads(suite_bytes)
+        if suite_json.get("name") != suite:
+            raise ValueError(f"{suite_path.name}: suite name must be {suite!r}")
+        columns = _template_columns(suite_json)
+        file_problems, frame = _read_return(path, f"{folder.name}/{path.name}", suite, columns)
+        problems.extend(file_problems)
+        if frame is None:
+            continue
+        gx_frame = _prepare_return_frame(frame, suite_json)
+        result = _run_suite(suite_json, gx_frame)
+        summary, suite_problems = _interpret(suite_json, result, gx_frame)
+        summary["file"] = suite_path.name
+        summary["sha256"] = hashlib.sha256(suite_bytes).hexdigest()
+        suites.append(summary)
+        problems.extend(suite_problems)
+        rows += len(gx_frame)
+    return ValidationReport(
+        suites=suites, problems=problems, incomplete_months=[], rows_checked=rows
+    )
+
+
+def _unknown_return_files(folder: Path) -> list[Problem]:
+    """Warnings for CSV (and spreadsheet) files in the folder that are not a known return.
+
+    Other files (a README, hidden files, folders) are not data and are passed over silently.
+    A close match to a known name is suggested, since the usual cause is a misspelt name.
+    """
+    known = [f"{name}.csv" for name in RETURNS]
+    problems = []
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.name.startswith(".") or path.name in known:
+            continue
+        suffix = path.suffix.lower()
+        if suffix != ".csv" and suffix not in _SPREADSHEET_SUFFIXES:
+            continue
+        shown = f"{folder.name}/{path.name}"
+        if suffix == ".csv":
+            message = f"{shown}: not a known return, ignored"
+            guess = difflib.get_close_matches(path.name.lower(), known, n=1, cutoff=0.75)
+            if guess:
+                message += f" (did you mean {guess[0]}?)"
+        else:
+            message = f"{shown}: a spreadsheet, not a CSV return, ignored (save it as CSV)"
+        problems.append(
+            Problem(
+                suite=RETURNS_FOLDER,
+                rule=RULE_KNOWN_RETURN,
+                level=WARNING,
+                column=None,
+                message=message + "; known returns: " + ", ".join(known),
+                examples=[{"file": shown, "line": None, "value": path.name}],
+                unexpected_count=1,
+            )
+        )
+    return problems
+
+
+def _is_helper_column(column: str) -> bool:
+    """Trace and derived columns are added by this package, not read from the data."""
+    return column in INGEST_COLUMNS or column.startswith("_")
+
+
+def _template_columns(suite_json: dict) -> tuple[str, ...]:
+    """The return's template header, as listed by its suite's header rule.
+
+    The suite JSON is the reviewed source of the header (a test checks it against
+    ``returns/templates``); the trace and derived columns that follow it are left out.
+    """
+    for spec in suite_json.get("expectations", []):
+        if spec.get("type") == "expect_table_columns_to_match_ordered_list":
+            return tuple(c for c in spec["kwargs"]["column_list"] if not _is_helper_column(c))
+    raise ValueError(f"suite {suite_json.get('name')}: it has no header rule (ordered column list)")
+
+
+def _read_return(
+    path: Path, shown: str, suite: str, columns: Sequence[str]
+) -> tuple[list[Problem], pandas.DataFrame | None]:
+    """Check one return file's structure and read it as text; frame is None when it is unsound.
+
+    The csv module (strict quoting) reads the file rather than pandas so that every row keeps
+    its true line number: pandas skips blank lines and quoted fields may span lines, either of
+    which would shift ``index + 2``. Values stay text, exactly as ``pandas.read_csv(dtype=str,
+    keep_default_na=False)`` would give them; blank lines are skipped as pandas does. A header
+    without rows is only a warning: the return is as good as not supplied.
+    """
+    import pandas as pd
+
+    problems: list[Problem] = []
+
+    def problem(
+        rule: str, message: str, line: int | None = None, value: str | None = None,
+        level: str = ERROR, examples: list[dict] | None = None, count: int = 1,
+    ) -> None:  # fmt: skip
+        problems.append(
+            Problem(
+                suite=suite,
+                rule=rule,
+                level=level,
+                column=None,
+                message=f"{shown}: {message}",
+                examples=examples or [{"file": shown, "line": line, "value": value}],
+                unexpected_count=count,
+            )
+        )
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problem(RULE_READABLE, f"cannot read the file ({exc.strerror or exc})")
+        return problems, None
+    if not data:
+        problem(RULE_NOT_EMPTY, "file is empty (0 bytes)")
+        return problems, None
+    if data.startswith(_GZIP_MAGIC):
+        problem(RULE_READABLE, "file is gzip-compressed; a return is plain CSV text")
+        return problems, None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problem(RULE_READABLE, f"text is not UTF-8 ({exc.reason}); not a readable CSV file", line)
+        return problems, None
+    if "\x00" in text:
+        line = text.split("\x00", 1)[0].count("\n") + 1
+        problem(RULE_READABLE, "contains NUL bytes: binary data, not a readable CSV file", line)
+        return problems, None
+    if not text.strip():
+        problem(RULE_NOT_EMPTY, "file has no header and no data")
+        return problems, None
+
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    start = 1  # line on which the record being read starts (an open quote may run on)
+    try:
+        header = next(reader)
+        while True:
+            start = reader.line_num + 1
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            if record:  # [] is a blank line
+                records.append(record)
+                lines.append(start)
+    except csv.Error as exc:
+        problem(RULE_READABLE, f"not readable CSV from line {start} ({exc})", line=start)
+        return problems, None
+
+    header_text = ",".join(_csv_quote(c) for c in header)
+    wrong_header = _columns_problem(header, columns)
+    if wrong_header:
+        problem(
+            RULE_RETURN_HEADER,
+            f"{wrong_header}; the template header is: {','.join(columns)}",
+            line=1,
+            value=header_text,
+        )
+        return problems, None
+    ragged = [(line, r) for line, r in zip(lines, records, strict=True) if len(r) != len(header)]
+    if ragged:
+        problem(
+            RULE_FIELDS,
+            f"{len(ragged)} row(s) do not have the header's {len(header)} fields "
+            "(a missing or extra comma, or an unquoted comma inside a value)",
+            examples=[
+                {
+                    "file": shown,
+                    "line": line,
+                    "value": f"{len(r)} fields: " + ",".join(_csv_quote(v) for v in r),
+                }
+                for line, r in ragged[:MAX_EXAMPLES]
+            ],
+            count=len(ragged),
+        )
+        return problems, None
+    if not records:
+        problem(
+            RULE_HAS_ROWS,
+            "file has a header but no data rows; its measures show not available",
+            line=1,
+            level=WARNING,
+        )
+
+    frame = pd.DataFrame(records, columns=list(header), dtype="str")
+    if not records:
+        frame = pd.DataFrame({c: pd.Series([], dtype="str") for c in header})
+    # Trace columns, named as the street ingest names them (the suites list them after the
+    # template's columns).
+    frame["source_file"] = pd.Series([shown] * len(records), dtype="str")
+    frame["source_line"] = pd.Series(lines, dtype="int64")
+    return problems, frame
+
+
+def _prepare_return_frame(frame: pandas.DataFrame, suite_json: dict) -> pandas.DataFrame:
+    """The frame GX sees: the return's text columns, its trace columns and derived columns.
+
+    The suite's header rule lists the derived columns it needs, and only those are computed:
+    ``_<column>_number`` (a plain non-negative decimal as a number, NaN otherwise, for numeric
+    and cross-field rules that text cannot express), ``_quarter_year_gap`` (0 when a
+    ``YYYY-YY-Qn`` quarter's years are consecutive) and ``_month_respondents`` (respondents of
+    all rows of the row's month, for the small-sample warning of a return split by group).
+    """
+    import numpy as np
+    import pandas as pd
+
+    wanted = [
+        c
+        for spec in suite_json["expectations"]
+        if spec["type"] == "expect_table_columns_to_match_ordered_list"
+        for c in spec["kwargs"]["column_list"]
+        if c.startswith("_")
+    ]
+    gx_frame = frame.reset_index(drop=True).copy()
+    for column in wanted:
+        source = column.removeprefix("_").removesuffix("_number")
+        if column.endswith("_number") and source in gx_frame.columns:
+            gx_frame[column] = _plain_number(gx_frame[source])
+        elif column == "_quarter_year_gap":
+            gx_frame[column] = pd.Series(
+                [_quarter_year_gap(v) for v in gx_frame["quarter"]], dtype="float64"
+            )
+        elif column == "_month_respondents":
+            numbers = _plain_number(gx_frame["respondents"])
+            # min_count=1: a month whose respondents are all unreadable has no total (NaN, not
+            # checked) rather than 0, since those values are already errors.
+            totals = numbers.groupby(gx_frame["month"]).transform(lambda s: s.sum(min_count=1))
+            gx_frame[column] = totals.astype("float64") if len(totals) else np.array([], float)
+        else:
+            raise ValueError(f"suite {suite_json['name']}: unknown derived column {column!r}")
+    return gx_frame
+
+
+def _plain_number(text: pandas.Series) -> pandas.Series:
+    """Text as float where it is a plain non-negative decimal (see ``_PLAIN_NUMBER``), else NaN."""
+    import pandas as pd
+
+    plain = text.astype(str).str.fullmatch(_PLAIN_NUMBER.pattern).fillna(False).astype(bool)
+    return pd.to_numeric(text.where(plain, None), errors="coerce").astype("float64")
+
+
+def _quarter_year_gap(text: str) -> float:
+    """0 when ``YYYY-YY-Qn`` names consecutive years (2022-23), another number when not.
+
+    NaN when the text is not in that form at all (the quarter format rule reports it).
+    """
+    match = _QUARTER.match(str(text))
+    if match is None:
+        return math.nan
+    return float((int(match["end"]) - int(match["start"]) - 1) % 100)
+
+
 def _run_suite(suite_json: dict, gx_frame: pandas.DataFrame) -> Any:
     """Run the suite with GX on the frame; return GX's ExpectationSuiteValidationResult.
 
@@ -727,7 +1085,7 @@ def _run_suite(suite_json: dict, gx_frame: pandas.DataFrame) -> Any:
     )
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=32)
 def _validation_definition(suite_text: str) -> Any:
     """The suite registered in the GX context with a ValidationDefinition, once per suite text.
 
@@ -781,7 +1139,12 @@ def _interpret(
     for spec in suite_json["expectations"]:
         meta, kwargs = spec["meta"], spec["kwargs"]
         rule, level = meta["rule"], meta["level"]
-        column = meta.get("source_column") or kwargs.get("column") or kwargs.get("column_A")
+        column = (
+            meta.get("source_column")
+            or kwargs.get("column")
+            or kwargs.get("column_A")
+            or (", ".join(kwargs["column_list"]) if spec["type"] in _KEY_RULE_TYPES else None)
+        )
         res = by_rule[rule]
         details = res.result or {}
         exception = _exception_message(res.exception_info)
@@ -807,10 +1170,11 @@ def _interpret(
             message = f"rule could not be checked: {exception}"
             examples: list[dict] = []
         elif is_header_rule:
+            expected = [c for c in kwargs["column_list"] if not _is_helper_column(c)]
             observed = [str(c) for c in gx_frame.columns]
-            source = [c for c in observed if c not in INGEST_COLUMNS + DERIVED_COLUMNS]
-            message = "the combined data has the wrong columns: " + _header_problem(
-                ",".join(_csv_quote(c) for c in source)
+            source = [c for c in observed if not _is_helper_column(c)]
+            message = "the combined data has the wrong columns: " + _columns_problem(
+                source, expected
             ).removeprefix("wrong header: ")
             examples = [{"file": None, "line": None, "value": ", ".join(source)}]
         elif kwargs.get("column") == "_month_rows_vs_median":
@@ -845,13 +1209,25 @@ def _interpret(
 
 
 def _row_example(gx_frame: pandas.DataFrame, position: int, spec: dict) -> dict:
-    """``{"file", "line", "value"}`` for one failing row; pair rules show both values."""
+    """``{"file", "line", "value"}`` for one failing row, showing what an analyst must see.
+
+    Pair rules show both values (by their source columns when ``meta.compared_with`` names the
+    other one, since GX compares derived numeric columns); key rules show the whole key; a rule
+    on a derived column with ``meta.value_label`` shows the source value and the derived one.
+    """
     kwargs, meta = spec["kwargs"], spec["meta"]
     row = gx_frame.iloc[position]
-    if "column_A" in kwargs:
+    if "column_A" in kwargs and meta.get("compared_with"):
+        shown, other = meta["source_column"], meta["compared_with"]
+        value = f"{row[shown]} (but {other} is {row[other]})"
+    elif "column_A" in kwargs:
         value = f"{row[kwargs['column_A']]} (but {kwargs['column_B']} is {row[kwargs['column_B']]})"
+    elif spec["type"] in _KEY_RULE_TYPES:
+        value = ", ".join(str(row[c]) for c in kwargs["column_list"])
     else:
         value = str(row[meta.get("source_column") or kwargs["column"]])
+        if meta.get("value_label"):
+            value += f" ({meta['value_label']}: {row[kwargs['column']]:g})"
     return {"file": str(row["source_file"]), "line": int(row["source_line"]), "value": value}
 
 
