@@ -21,10 +21,11 @@ from pathlib import Path
 
 import yaml
 
-from pcc_report import ingest
+from pcc_report import ingest, validation
 from pcc_report.config import PROJECT_ROOT, ForceConfig, load_force_config
 from pcc_report.context import INPUTS_FILE, TIDY_FILE
 from pcc_report.periods import Quarter, report_windows, required_months, resolve_period_end
+from pcc_report.validation import RETURNS
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 BOOK_DIR = PROJECT_ROOT / "book"
@@ -285,11 +286,14 @@ def _build_book(book_dir: Path, staging: Path, pdf_name: str) -> None:
 
 
 def _copy_returns(source: Path | None, target: Path) -> list[str]:
-    """Copy the validated force returns into the report so its sections read only its own data."""
+    """Copy the validated force returns into the report so its sections read only its own data.
+
+    Only known returns are copied: an unknown file was reported as ignored by validation.
+    """
     target.mkdir(parents=True)
     if source is None:
         return []
-    names = sorted(p.name for p in Path(source).glob("*.csv") if p.is_file())
+    names = [f"{name}.csv" for name in RETURNS if (Path(source) / f"{name}.csv").is_file()]
     for name in names:
         shutil.copy(Path(source) / name, target / name)
     return names
@@ -301,8 +305,6 @@ def report_dir_for(out: Path, force: str, quarter: Quarter) -> Path:
 
 def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
     """Build the report; raise a :class:`BuildError` subclass with a clear message."""
-    from pcc_report import validation
-
     os.environ.update(BUILD_ENV)
     try:
         quarter = Quarter.parse(request.quarter)
@@ -357,7 +359,7 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
             reports.append(
                 validation.validate_returns(request.returns, expectations_dir=EXPECTATIONS_DIR)
             )
-        return reports[0] if len(reports) == 1 else validation.ValidationReport.combine(reports)
+        return validation.ValidationReport.combine(reports)
 
     report = stages.run("Validating inputs", validate)
 

@@ -181,8 +181,12 @@ def measure_sentence(assessment: MeasureAssessment, ctx: SectionContext) -> str:
     if previous.available:
         text += (
             f", against {measures.format_window(m, previous)} in the previous 12 months "
-            f"({measures.format_change(m, comparison)}); rated "
-            f"{measures.format_rating(comparison)}"
+            f"({measures.format_change(m, comparison)}); "
+        )
+        text += (
+            f"rated {measures.format_rating(comparison)}"
+            if comparison.rating.rag != "Not rated"
+            else f"not rated (no preferred direction), {comparison.rating.direction}"
         )
         if comparison.significance is not None:
             sig = comparison.significance
