@@ -19,13 +19,23 @@ def police_uk() -> Path:
 
 
 @pytest.fixture(scope="session")
-def lancashire_report(police_uk: Path, tmp_path_factory: pytest.TempPathFactory):
-    """Lancashire 2022-23 Q2 built once from the real files; shared by the end-to-end tests."""
+def lancashire_report(police_uk: Path, demo_returns: Path,
+                      tmp_path_factory: pytest.TempPathFactory):
+    """Lancashire 2022-23 Q2 built once from the real files (with demonstration returns)."""
     from pcc_report.build import RunRequest, run_report
 
-    out = tmp_path_factory.mktemp("reports")
-    result = run_report(
-        RunRequest(force="lancashire", quarter="2022-23-Q2", police_uk=police_uk, out=out),
+    return run_report(
+        RunRequest(force="lancashire", quarter="2022-23-Q2", police_uk=police_uk,
+                   out=tmp_path_factory.mktemp("reports"), returns=demo_returns),
         progress=lambda message: None,
     )
-    return result
+
+
+@pytest.fixture(scope="session")
+def demo_returns(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Demonstration force returns, mixed with the real police.uk data in one report."""
+    from pcc_report.demo import generate_returns
+
+    folder = tmp_path_factory.mktemp("returns")
+    generate_returns(folder)
+    return folder

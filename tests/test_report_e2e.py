@@ -194,3 +194,45 @@ def test_allow_missing_builds_and_marks_every_affected_figure(police_uk, tmp_pat
     assert "incomplete data" in burglary[2]  # previous 12 months: 10 of 12 months
     assert "incomplete data" in burglary[5] or "not available" in burglary[5]
     assert "incomplete data" in _pdf_text(result.pdf)
+
+
+def test_part2_percentages_pool_numerators_over_denominators(lancashire_report,
+                                                             demo_returns) -> None:
+    """999 calls: sum answered / sum offered over the 12 months, from the returns file."""
+    with (demo_returns / "calls.csv").open(newline="", encoding="utf-8") as handle:
+        calls = [r for r in csv.DictReader(handle) if r["line"] == "999"]
+
+    def pooled(months: list[str]) -> str:
+        rows = [r for r in calls if r["month"] in months]
+        answered = sum(int(r["answered_within_target"]) for r in rows)
+        offered = sum(int(r["offered"]) for r in rows)
+        return f"{answered / offered * 100:.1f}%"
+
+    rows = {r[1]: r for r in _table_rows(
+        lancashire_report.report_dir / "html" / "performance.html", "tbl-part2-performance")}
+    row = rows["999 calls answered within 10 seconds"]
+    assert row[2] == pooled(_months((2020, 10), 12))
+    assert row[4] == pooled(_months((2021, 10), 12))
+    assert row[6] == pooled(_months((2021, 4), 12))
+
+
+def test_survey_change_is_classified_by_an_independent_z_test(lancashire_report,
+                                                               demo_returns) -> None:
+    with (demo_returns / "public_confidence.csv").open(newline="", encoding="utf-8") as handle:
+        survey = list(csv.DictReader(handle))
+
+    def totals(months: list[str]) -> tuple[int, int]:
+        rows = [r for r in survey if r["month"] in months]
+        return sum(int(r["confident"]) for r in rows), sum(int(r["respondents"]) for r in rows)
+
+    x1, n1 = totals(_months((2021, 10), 12))
+    x0, n0 = totals(_months((2020, 10), 12))
+    p1, p0, pooled = x1 / n1, x0 / n0, (x1 + x0) / (n1 + n0)
+    z = (p1 - p0) / (pooled * (1 - pooled) * (1 / n1 + 1 / n0)) ** 0.5
+    expected = ("no significant change" if abs(z) < 1.959964 else
+                "significant improvement" if z > 0 else "significant deterioration")
+    page = _page_text(lancashire_report.report_dir / "html" / "priority-safer-communities.html")
+    sentence = re.search(r"Public confidence in the police: [^•]*?Survey: ([a-z ]+) \(", page)
+    assert sentence, "no survey sentence for public confidence"
+    assert sentence.group(1) == expected
+    assert f"{p1 * 100:.1f}%" in page
