@@ -38,14 +38,18 @@ QUARTER = "2022-23-Q2"
 
 
 def _cell(kind: str, source: str, index: int, tags: tuple[str, ...] = ()) -> dict:
-    cell = {"cell_type": kind, "id": f"cell-{index:02d}", "metadata": {"tags": list(tags)},
-            "source": source}
+    cell = {
+        "cell_type": kind,
+        "id": f"cell-{index:02d}",
+        "metadata": {"tags": list(tags)},
+        "source": source,
+    }
     if kind == "code":
         cell.update(execution_count=None, outputs=[])
     return cell
 
 
-TEMPLATE_BODY = '''\
+TEMPLATE_BODY = """\
 import json
 from pathlib import Path
 from IPython.display import Markdown, display
@@ -60,31 +64,43 @@ Path("figures", f"{force}-crimes.png").write_bytes(
     b"\\x89PNG\\r\\n\\x1a\\n" + json.dumps(values, sort_keys=True).encode())
 display(Markdown(f"Recorded crime in {quarter}: **{sum(values.values()):,}**"))
 print("districts:", len(values))
-'''
+"""
 
 TEMPLATE = {
     "cells": [
         _cell("markdown", "# {title}", 0),
-        _cell("code", 'force = "demoshire"\nquarter = "2022-23-Q2"\nperiod_end = "2022-09"\n'
-              'data_dir = "../data"\n', 1, ("parameters",)),
+        _cell(
+            "code",
+            'force = "demoshire"\nquarter = "2022-23-Q2"\nperiod_end = "2022-09"\n'
+            'data_dir = "../data"\n',
+            1,
+            ("parameters",),
+        ),
         _cell("code", TEMPLATE_BODY, 2),
     ],
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                "language": "python"},
-                 "language_info": {"name": "python"}},
+    "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    },
     "nbformat": 4,
     "nbformat_minor": 5,
 }
 
-VALUES = {"demoshire": {"Northtown": 1204, "Southvale": 877, "No location": 31},
-          "westshire": {"Eastport": 640, "Westmoor": 1502}}
+VALUES = {
+    "demoshire": {"Northtown": 1204, "Southvale": 877, "No location": 31},
+    "westshire": {"Eastport": 640, "Westmoor": 1502},
+}
 
 
 def _sections() -> list[build.Section]:
     return [
-        build.Section(f"crimes-{force}", "tiny.ipynb", f"Crimes & <i>{force}</i>",
-                      {"force": force, "quarter": QUARTER, "period_end": "2022-09",
-                       "data_dir": "../data"}, "main")
+        build.Section(
+            f"crimes-{force}",
+            "tiny.ipynb",
+            f"Crimes & <i>{force}</i>",
+            {"force": force, "quarter": QUARTER, "period_end": "2022-09", "data_dir": "../data"},
+            "main",
+        )
         for force in VALUES
     ]
 
@@ -96,7 +112,8 @@ def _write_inputs(folder: Path) -> list[Path]:
         path = folder / month / f"{month}-demoshire-street.csv.gz"
         path.parent.mkdir(parents=True)
         body = "Crime ID,Month,Crime type\n" + "".join(
-            f"{uuid.UUID(int=i + int(month[-1])).hex},{month},Burglary\n" for i in range(300))
+            f"{uuid.UUID(int=i + int(month[-1])).hex},{month},Burglary\n" for i in range(300)
+        )
         path.write_bytes(gzip.compress(body.encode(), mtime=0))
         paths.append(path)
     return paths
@@ -123,14 +140,21 @@ def _build_small_report(report: Path, police_uk: Path) -> None:
     (report / "html").mkdir()
     (report / "html" / "index.html").write_text("<h1>Demoshire</h1><p>Recorded crime</p>\n")
     (report / "demoshire-2022-23-Q2.pdf").write_bytes(
-        b"%PDF-1.5\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+        b"%PDF-1.5\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
     now = datetime(2022, 11, 1, 9, 30, tzinfo=UTC)
     audit.write_manifest(
         report,
         run=audit.run_record("0123456789ab", now, now, argv=["pcc-report", "run"]),
         inputs=audit.input_entries(sorted(police_uk.rglob("*.gz")), police_uk),
-        suites=[{"name": "police_uk_street", "file": "police_uk_street.json",
-                 "sha256": "0" * 64, "success": True}],
+        suites=[
+            {
+                "name": "police_uk_street",
+                "file": "police_uk_street.json",
+                "sha256": "0" * 64,
+                "success": True,
+            }
+        ],
         validation_ok=True,
         notebooks=audit.notebook_entries(_sections(), seconds, build.NOTEBOOKS_DIR, report),
         revision={"revision": "r1", "replaces": None, "reason": None},
@@ -160,8 +184,9 @@ def pristine(tmp_path_factory: pytest.TempPathFactory, templates: Path) -> tuple
 
 
 @pytest.fixture
-def small(pristine: tuple[Path, Path], tmp_path: Path, templates: Path,
-          monkeypatch: pytest.MonkeyPatch) -> Path:
+def small(
+    pristine: tuple[Path, Path], tmp_path: Path, templates: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """A copy of the small report for one test to alter; verify reads the tiny template."""
     monkeypatch.setattr(build, "NOTEBOOKS_DIR", templates)
     report = tmp_path / "report"
@@ -210,8 +235,10 @@ def test_file_entry_is_the_real_size_and_sha256(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "big.parquet").write_bytes(data)
     assert audit.file_entry(tmp_path / "sub" / "big.parquet", tmp_path) == {
-        "path": "sub/big.parquet", "size": len(data),
-        "sha256": hashlib.sha256(data).hexdigest()}
+        "path": "sub/big.parquet",
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
 
 
 def test_hashing_40_mb_of_inputs_is_fast(tmp_path: Path) -> None:
@@ -223,9 +250,13 @@ def test_hashing_40_mb_of_inputs_is_fast(tmp_path: Path) -> None:
     start = time.perf_counter()
     entries = audit.input_entries(paths, tmp_path)
     assert time.perf_counter() - start < 2.0
-    assert entries[5] == {"path": paths[5].name, "data_root": str(tmp_path),
-                          "size": 1_150_000, "sha256": audit.sha256_file(paths[5]),
-                          "rows": None}
+    assert entries[5] == {
+        "path": paths[5].name,
+        "data_root": str(tmp_path),
+        "size": 1_150_000,
+        "sha256": audit.sha256_file(paths[5]),
+        "rows": None,
+    }
 
 
 def test_manifest_records_everything_and_follows_its_schema(small: Path, templates: Path) -> None:
@@ -245,7 +276,9 @@ def test_manifest_records_everything_and_follows_its_schema(small: Path, templat
     assert notebook["executed_sha256"] == audit.sha256_file(small / notebook["executed"])
     assert notebook["parameters"]["force"] == "demoshire"
     assert [i["path"] for i in manifest["inputs"]] == [
-        "2022-08/2022-08-demoshire-street.csv.gz", "2022-09/2022-09-demoshire-street.csv.gz"]
+        "2022-08/2022-08-demoshire-street.csv.gz",
+        "2022-09/2022-09-demoshire-street.csv.gz",
+    ]
     assert manifest["revision"] == {"revision": "r1", "replaces": None, "reason": None}
 
 
@@ -256,8 +289,9 @@ def test_manifest_digest_detects_an_edited_entry(small: Path) -> None:
     (small / audit.MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
     result = _verify(small, reexecute=False)
     assert not result.ok
-    assert any(p.startswith("altered: manifest.json (its digest does not match")
-               for p in result.problems), result.problems
+    assert any(
+        p.startswith("altered: manifest.json (its digest does not match") for p in result.problems
+    ), result.problems
 
 
 def test_code_version_of_a_clean_and_a_dirty_repository(tmp_path: Path) -> None:
@@ -275,22 +309,31 @@ def test_code_version_of_a_clean_and_a_dirty_repository(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 2\n")
     (tmp_path / "new.py").write_text("y = 1\n")
     dirty = audit.code_version(tmp_path)
-    diff = subprocess.run(["git", "-C", str(tmp_path), "diff", "HEAD", "--binary"],
-                          capture_output=True, check=True).stdout
+    diff = subprocess.run(
+        ["git", "-C", str(tmp_path), "diff", "HEAD", "--binary"], capture_output=True, check=True
+    ).stdout
     assert dirty["commit"] == clean["commit"] and dirty["dirty"] is True
     assert dirty["diff_sha256"] == hashlib.sha256(diff).hexdigest()
-    assert dirty["untracked"] == [{"path": "new.py",
-                                   "sha256": hashlib.sha256(b"y = 1\n").hexdigest()}]
+    assert dirty["untracked"] == [
+        {"path": "new.py", "sha256": hashlib.sha256(b"y = 1\n").hexdigest()}
+    ]
 
 
-def test_code_version_without_a_repository_or_without_git(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_code_version_without_a_repository_or_without_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     outside = audit.code_version(tmp_path)
     assert outside["commit"] == "unknown" and "not a git repository" in outside["reason"]
     monkeypatch.setenv("PATH", str(tmp_path))  # no git on the PATH
     missing = audit.code_version(tmp_path)
-    assert missing == {"commit": "unknown", "branch": None, "dirty": None,
-                       "diff_sha256": None, "untracked": [], "reason": "git is not installed"}
+    assert missing == {
+        "commit": "unknown",
+        "branch": None,
+        "dirty": None,
+        "diff_sha256": None,
+        "untracked": [],
+        "reason": "git is not installed",
+    }
 
 
 def test_environment_lists_installed_distributions_and_the_lock_hash() -> None:
@@ -311,9 +354,9 @@ def test_environment_lists_installed_distributions_and_the_lock_hash() -> None:
 # Scrubbing
 
 
-def test_two_executions_scrub_to_byte_identical_notebooks(pristine: tuple[Path, Path],
-                                                          templates: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_executions_scrub_to_byte_identical_notebooks(
+    pristine: tuple[Path, Path], templates: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Re-run one section in a fresh folder: after scrubbing, the bytes equal the published."""
     monkeypatch.setattr(build, "NOTEBOOKS_DIR", templates)
     report, _ = pristine
@@ -335,10 +378,15 @@ def test_two_executions_scrub_to_byte_identical_notebooks(pristine: tuple[Path, 
         assert key not in papermill
     for cell in scrubbed["cells"]:
         assert "execution" not in cell["metadata"]
-        assert not {"start_time", "end_time", "duration"} & set(cell["metadata"].get("papermill",
-                                                                                     {}))
+        assert not {"start_time", "end_time", "duration"} & set(
+            cell["metadata"].get("papermill", {})
+        )
     assert [c["id"] for c in scrubbed["cells"]] == [
-        "cell-00", "cell-01", audit.INJECTED_CELL_ID, "cell-02"]
+        "cell-00",
+        "cell-01",
+        audit.INJECTED_CELL_ID,
+        "cell-02",
+    ]
     assert "".join(scrubbed["cells"][0]["source"]) == "# Crimes \\& \\<i\\>demoshire\\</i\\>"
 
     before = fresh.read_bytes()
@@ -373,7 +421,8 @@ def test_one_altered_byte_is_named(small: Path, relative: str, old: bytes, new: 
     result = _verify(small, reexecute=False)
     assert not result.ok
     assert [p for p in result.problems if p.startswith("altered:")] == [
-        p for p in result.problems if p.startswith(f"altered: {relative} (sha256 ")]
+        p for p in result.problems if p.startswith(f"altered: {relative} (sha256 ")
+    ]
     assert len(result.problems) == 1, result.problems
 
 
@@ -381,7 +430,8 @@ def test_an_altered_notebook_output_also_fails_re_execution(small: Path) -> None
     _flip_byte(small / "notebooks/crimes-demoshire.ipynb", b"**2,112**", b"**2,113**")
     result = _verify(small)
     assert result.sections["crimes-demoshire"].startswith(
-        "fail: 1 difference(s) in notebooks/crimes-demoshire.ipynb")
+        "fail: 1 difference(s) in notebooks/crimes-demoshire.ipynb"
+    )
     assert result.sections["crimes-westshire"] == "pass"
     [difference] = [p for p in result.problems if p.startswith("notebooks/crimes-demoshire")]
     assert "cell 3 output 0 text/markdown differs" in difference
@@ -394,27 +444,38 @@ def test_re_execution_catches_outputs_the_code_does_not_produce(small: Path) -> 
     manifest = _manifest(small)
     (small / audit.MANIFEST_NAME).unlink()
     audit.write_manifest(
-        small, run=manifest["run"], inputs=manifest["inputs"],
-        suites=manifest["validation"]["suites"], validation_ok=True,
-        notebooks=manifest["notebooks"], revision=manifest["revision"],
-        nondeterministic=manifest["nondeterministic"], code=manifest["code"],
-        env=manifest["environment"])
+        small,
+        run=manifest["run"],
+        inputs=manifest["inputs"],
+        suites=manifest["validation"]["suites"],
+        validation_ok=True,
+        notebooks=manifest["notebooks"],
+        revision=manifest["revision"],
+        nondeterministic=manifest["nondeterministic"],
+        code=manifest["code"],
+        env=manifest["environment"],
+    )
     assert _verify(small, reexecute=False).ok  # the hashes alone are now consistent
     result = _verify(small)
     assert not result.ok
     assert result.sections["crimes-westshire"] == (
-        "fail: data/tables/westshire-crimes.csv differs from the regenerated file")
+        "fail: data/tables/westshire-crimes.csv differs from the regenerated file"
+    )
     assert result.sections["crimes-demoshire"] == "pass"
 
 
 def test_an_altered_manifest_byte_is_reported(small: Path) -> None:
     entry = _manifest(small)["files"][0]
     digest = entry["sha256"]
-    _flip_byte(small / audit.MANIFEST_NAME, f'"{digest}"'.encode(),
-               f'"{"0" if digest[0] != "0" else "1"}{digest[1:]}"'.encode())
+    _flip_byte(
+        small / audit.MANIFEST_NAME,
+        f'"{digest}"'.encode(),
+        f'"{"0" if digest[0] != "0" else "1"}{digest[1:]}"'.encode(),
+    )
     result = _verify(small, reexecute=False)
-    assert result.problems[0] == ("altered: manifest.json (its digest does not match its "
-                                  "content: an entry was edited)")
+    assert result.problems[0] == (
+        "altered: manifest.json (its digest does not match its content: an entry was edited)"
+    )
     assert result.problems[1].startswith(f"altered: {entry['path']} (sha256 {digest[:12]}")
     assert len(result.problems) == 2
 
@@ -428,26 +489,32 @@ def test_a_manifest_that_is_not_json_is_reported(small: Path) -> None:
 def test_a_deleted_output_is_missing(small: Path) -> None:
     (small / "data/tables/westshire-crimes.csv").unlink()
     result = _verify(small, reexecute=False)
-    assert result.problems == ["missing: data/tables/westshire-crimes.csv is listed in the "
-                               "manifest but not in the report folder"]
+    assert result.problems == [
+        "missing: data/tables/westshire-crimes.csv is listed in the "
+        "manifest but not in the report folder"
+    ]
 
 
 def test_a_deleted_notebook_fails_its_section(small: Path) -> None:
     (small / "notebooks/crimes-westshire.ipynb").unlink()
     result = _verify(small)
-    assert "missing: notebooks/crimes-westshire.ipynb is listed in the manifest but not in " \
-           "the report folder" in result.problems
+    assert (
+        "missing: notebooks/crimes-westshire.ipynb is listed in the manifest but not in "
+        "the report folder" in result.problems
+    )
     assert result.sections["crimes-westshire"] == (
-        "fail: notebooks/crimes-westshire.ipynb is missing")
+        "fail: notebooks/crimes-westshire.ipynb is missing"
+    )
 
 
 def test_an_added_file_is_reported(small: Path) -> None:
     (small / "data" / "tables" / "extra.csv").write_text("district,crimes\nX,1\n")
     result = _verify(small)
-    assert "added: data/tables/extra.csv is in the report folder but not in the manifest" \
+    assert (
+        "added: data/tables/extra.csv is in the report folder but not in the manifest"
         in result.problems
-    assert "data/tables/extra.csv is in the report but no section regenerated it" \
-        in result.problems
+    )
+    assert "data/tables/extra.csv is in the report but no section regenerated it" in result.problems
 
 
 def test_a_missing_manifest_fails_clearly(small: Path) -> None:
@@ -456,8 +523,9 @@ def test_a_missing_manifest_fails_clearly(small: Path) -> None:
     assert not result.ok and result.problems[0].startswith("missing: manifest.json")
 
 
-def test_inputs_altered_missing_or_moved(small: Path, pristine: tuple[Path, Path],
-                                         tmp_path: Path) -> None:
+def test_inputs_altered_missing_or_moved(
+    small: Path, pristine: tuple[Path, Path], tmp_path: Path
+) -> None:
     moved = tmp_path / "moved-police-uk"
     shutil.copytree(pristine[1], moved)
     assert _verify(small, reexecute=False, data_root=moved).ok
@@ -472,27 +540,31 @@ def test_inputs_altered_missing_or_moved(small: Path, pristine: tuple[Path, Path
     assert len(result.problems) == 2
     assert result.problems[0].startswith(f"input altered: {first} (sha256 ")
     assert result.problems[1] == (
-        f"input missing: {moved / '2022-09' / '2022-09-demoshire-street.csv.gz'}")
+        f"input missing: {moved / '2022-09' / '2022-09-demoshire-street.csv.gz'}"
+    )
 
     recorded = _manifest(small)["inputs"][0]["data_root"]
     by_root = _verify(small, reexecute=False, data_root={recorded: moved})
     assert by_root.problems == result.problems
 
 
-def test_a_changed_template_is_reported(small: Path, templates: Path, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_changed_template_is_reported(
+    small: Path, templates: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     changed = tmp_path / "templates"
     shutil.copytree(templates, changed)
     nb = json.loads((changed / "tiny.ipynb").read_text())
     nb["cells"][2]["source"] = nb["cells"][2]["source"].replace(
-        'print("districts:", len(values))', 'print("districts:", len(values) + 1)')
+        'print("districts:", len(values))', 'print("districts:", len(values) + 1)'
+    )
     (changed / "tiny.ipynb").write_text(json.dumps(nb, indent=1) + "\n")
     monkeypatch.setattr(build, "NOTEBOOKS_DIR", changed)
     result = _verify(small)
     assert not result.ok
     for name in ("crimes-demoshire", "crimes-westshire"):
         assert result.sections[name].startswith(
-            "fail: template changed since the report was built (tiny.ipynb: sha256 ")
+            "fail: template changed since the report was built (tiny.ipynb: sha256 "
+        )
     assert any("cell 3 output 1 text differs" in p for p in result.problems), result.problems
 
 
@@ -503,17 +575,44 @@ def test_a_failing_re_execution_fails_its_section(small: Path) -> None:
     (small / "data" / "values.json").write_text(json.dumps(values, indent=1) + "\n")
     (small / audit.MANIFEST_NAME).unlink()
     audit.write_manifest(
-        small, run=manifest["run"], inputs=manifest["inputs"],
-        suites=manifest["validation"]["suites"], validation_ok=True,
-        notebooks=manifest["notebooks"], revision=manifest["revision"],
-        nondeterministic=manifest["nondeterministic"], code=manifest["code"],
-        env=manifest["environment"])
+        small,
+        run=manifest["run"],
+        inputs=manifest["inputs"],
+        suites=manifest["validation"]["suites"],
+        validation_ok=True,
+        notebooks=manifest["notebooks"],
+        revision=manifest["revision"],
+        nondeterministic=manifest["nondeterministic"],
+        code=manifest["code"],
+        env=manifest["environment"],
+    )
     result = _verify(small)
     assert result.sections["crimes-westshire"] == (
-        "fail: re-execution failed: KeyError: 'westshire'")
+        "fail: re-execution failed: KeyError: 'westshire'"
+    )
     assert result.sections["crimes-demoshire"] == "pass"
-    assert "data/tables/westshire-crimes.csv is in the report but no section regenerated it" \
+    assert (
+        "data/tables/westshire-crimes.csv is in the report but no section regenerated it"
         in result.problems
+    )
+
+
+def test_a_forged_section_name_cannot_escape_the_work_folder(small: Path, tmp_path: Path) -> None:
+    manifest = _manifest(small)
+    manifest["notebooks"][0]["name"] = "../../escaped"
+    manifest["digest"] = audit.manifest_digest(manifest)
+    (small / audit.MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
+    result = _verify(small, keep_dir=tmp_path / "kept")
+    assert result.sections["../../escaped"] == (
+        "fail: the manifest names a section or template that is not a plain file name"
+    )
+    assert any("does not follow schema 1.0: notebooks/0/name" in p for p in result.problems)
+    assert not (tmp_path / "escaped").exists() and not (tmp_path / "kept" / "escaped").exists()
+
+
+def test_keep_dir_inside_the_report_is_refused(small: Path) -> None:
+    with pytest.raises(ValueError, match="inside the report folder"):
+        _verify(small, keep_dir=small / "data" / "kept")
 
 
 def test_keep_dir_keeps_the_re_executed_sections(small: Path, tmp_path: Path) -> None:
@@ -535,7 +634,7 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     Until build writes the manifest itself, this fixture does what the integration will do:
     sections run through audit.execute_section (kernel started in the book folder, notebook
     scrubbed before the book is built) and the manifest is written from the sections, inputs
-    and validation of the run.
+    and validation of the run. When build has written a manifest, that one is tested.
     """
     from pcc_report import demo, ingest
 
@@ -563,31 +662,36 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
         patch.setattr(build, "_execute", execute)
         patch.setattr(ingest, "select_files", select)
         result = build.run_report(
-            build.RunRequest(force="demoshire", quarter=QUARTER, police_uk=police_uk,
-                             out=root / "reports"),
+            build.RunRequest(
+                force="demoshire", quarter=QUARTER, police_uk=police_uk, out=root / "reports"
+            ),
             progress=lambda message: None,
         )
     build_seconds = time.perf_counter() - start
     report = result.report_dir
-    (report / audit.MANIFEST_NAME).unlink(missing_ok=True)  # ours, if build wrote one already
     assert {p.stem for p in (report / "notebooks").glob("*.ipynb")} == set(executed)
-    inputs = json.loads((report / "data" / "inputs.json").read_text())
-    rows = {f["file"]: f["rows"] for f in inputs["files"]}
-    quality = json.loads((report / "validation" / "validation.json").read_text())
-    audit.write_manifest(
-        report,
-        run=audit.run_record(uuid.uuid4().hex[:12], started, datetime.now(UTC)),
-        inputs=audit.input_entries(selected, police_uk, rows),
-        suites=audit.suite_entries(quality["suites"]),
-        validation_ok=quality["ok"],
-        notebooks=audit.notebook_entries(called,
-                                         {n: t for n, (_, t) in executed.items()},
-                                         build.NOTEBOOKS_DIR, report),
-        revision={"revision": "r1", "replaces": None, "reason": None},
-        nondeterministic=audit.NONDETERMINISTIC,
-    )
-    return {"report": report, "police_uk": police_uk, "build_seconds": build_seconds,
-            "section_seconds": {n: t for n, (_, t) in executed.items()}}
+    if not (report / audit.MANIFEST_NAME).is_file():  # once build writes it, test build's own
+        inputs = json.loads((report / "data" / "inputs.json").read_text())
+        rows = {f["file"]: f["rows"] for f in inputs["files"]}
+        quality = json.loads((report / "validation" / "validation.json").read_text())
+        audit.write_manifest(
+            report,
+            run=audit.run_record(uuid.uuid4().hex[:12], started, datetime.now(UTC)),
+            inputs=audit.input_entries(selected, police_uk, rows),
+            suites=audit.suite_entries(quality["suites"]),
+            validation_ok=quality["ok"],
+            notebooks=audit.notebook_entries(
+                called, {n: t for n, (_, t) in executed.items()}, build.NOTEBOOKS_DIR, report
+            ),
+            revision={"revision": "r1", "replaces": None, "reason": None},
+            nondeterministic=audit.NONDETERMINISTIC,
+        )
+    return {
+        "report": report,
+        "police_uk": police_uk,
+        "build_seconds": build_seconds,
+        "section_seconds": {n: t for n, (_, t) in executed.items()},
+    }
 
 
 @pytest.mark.e2e
@@ -595,8 +699,13 @@ def test_demo_manifest_follows_the_schema(demo_report: dict) -> None:
     manifest = _manifest(demo_report["report"])
     jsonschema.validate(manifest, audit.load_schema())
     listed = {f["path"] for f in manifest["files"]}
-    assert {"html/index.html", "validation/validation.json", "data/street_monthly.parquet",
-            "notebooks/front-sheet.ipynb", "demoshire-2022-23-Q2.pdf"} <= listed
+    assert {
+        "html/index.html",
+        "validation/validation.json",
+        "data/street_monthly.parquet",
+        "notebooks/front-sheet.ipynb",
+        "demoshire-2022-23-Q2.pdf",
+    } <= listed
     assert len(manifest["inputs"]) >= 36
 
 
@@ -609,30 +718,32 @@ def test_demo_report_re_executes_identically_within_the_time_budget(demo_report:
     assert _snapshot(report) == before
     assert result.ok, result.format()
     assert set(result.sections.values()) == {"pass"}
-    sys.stderr.write(f"\n[audit e2e] build {demo_report['build_seconds']:.1f} s, "
-                     f"verify {result.seconds:.1f} s\n")
+    sys.stderr.write(
+        f"\n[audit e2e] build {demo_report['build_seconds']:.1f} s, verify {result.seconds:.1f} s\n"
+    )
     # Re-execution is the sections' work only (no book build), so it must stay well below
     # the build; a loose bound keeps a loaded CI machine from flaking.
     assert result.seconds < 1.2 * demo_report["build_seconds"] + 10
 
 
 @pytest.mark.e2e
-def test_demo_report_one_altered_output_byte_is_named(demo_report: dict,
-                                                      tmp_path: Path) -> None:
+def test_demo_report_one_altered_output_byte_is_named(demo_report: dict, tmp_path: Path) -> None:
     report = tmp_path / "report"
     shutil.copytree(demo_report["report"], report)
     path = report / "notebooks" / "recorded-crime.ipynb"
     original = path.read_bytes()
     nb = json.loads(original)
     index, output = next(
-        (i, o) for i, cell in enumerate(nb["cells"]) for o in cell.get("outputs", [])
+        (i, o)
+        for i, cell in enumerate(nb["cells"])
+        for o in cell.get("outputs", [])
         if any(ch.isdigit() for ch in "".join(o.get("data", {}).get("text/markdown", "")))
     )
     stored = output["data"]["text/markdown"]
     lines = [stored] if isinstance(stored, str) else stored
     row = next(i for i, line in enumerate(lines) if any(ch.isdigit() for ch in line))
     at = next(i for i, ch in enumerate(lines[row]) if ch.isdigit())
-    lines[row] = lines[row][:at] + ("7" if lines[row][at] != "7" else "3") + lines[row][at + 1:]
+    lines[row] = lines[row][:at] + ("7" if lines[row][at] != "7" else "3") + lines[row][at + 1 :]
     output["data"]["text/markdown"] = lines[0] if isinstance(stored, str) else lines
     path.write_bytes(audit.notebook_bytes(nb))
     changed = path.read_bytes()
@@ -642,9 +753,12 @@ def test_demo_report_one_altered_output_byte_is_named(demo_report: dict,
     assert not result.ok
     assert any(p.startswith("altered: notebooks/recorded-crime.ipynb") for p in result.problems)
     assert result.sections["recorded-crime"].startswith(
-        "fail: 1 difference(s) in notebooks/recorded-crime.ipynb")
-    assert any(p.startswith(f"notebooks/recorded-crime.ipynb: cell {index} output")
-               for p in result.problems), result.problems
+        "fail: 1 difference(s) in notebooks/recorded-crime.ipynb"
+    )
+    assert any(
+        p.startswith(f"notebooks/recorded-crime.ipynb: cell {index} output")
+        for p in result.problems
+    ), result.problems
     others = {n: s for n, s in result.sections.items() if n != "recorded-crime"}
     assert set(others.values()) == {"pass"}
 
@@ -652,10 +766,24 @@ def test_demo_report_one_altered_output_byte_is_named(demo_report: dict,
 def _nbval(folder: Path, *targets: str) -> subprocess.CompletedProcess:
     """The documented nbval command, run in a copy's notebooks/ folder."""
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--nbval",
-         "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZE_CFG), *targets],
-        cwd=folder / "notebooks", capture_output=True, text=True,
-        env={**os.environ, **build.BUILD_ENV}, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--nbval",
+            "--nbval-current-env",
+            "--nbval-sanitize-with",
+            str(SANITIZE_CFG),
+            *targets,
+        ],
+        cwd=folder / "notebooks",
+        capture_output=True,
+        text=True,
+        env={**os.environ, **build.BUILD_ENV},
+        timeout=900,
     )
 
 
@@ -673,11 +801,15 @@ def test_nbval_passes_on_the_executed_notebooks(demo_report: dict, tmp_path: Pat
     # nbval really compares: one changed digit in a stored output fails that cell.
     path = tmp_path / "notebooks" / "recorded-crime.ipynb"
     nb = json.loads(path.read_text())
-    output = next(o for cell in nb["cells"] for o in cell.get("outputs", [])
-                  if "crime" in "".join(o.get("data", {}).get("text/markdown", "")))
+    output = next(
+        o
+        for cell in nb["cells"]
+        for o in cell.get("outputs", [])
+        if "crime" in "".join(o.get("data", {}).get("text/markdown", ""))
+    )
     text = "".join(output["data"]["text/markdown"])
     at = next(i for i, ch in enumerate(text) if ch.isdigit())
-    output["data"]["text/markdown"] = text[:at] + str((int(text[at]) + 1) % 10) + text[at + 1:]
+    output["data"]["text/markdown"] = text[:at] + str((int(text[at]) + 1) % 10) + text[at + 1 :]
     path.write_bytes(audit.notebook_bytes(nb))
     tampered = _nbval(tmp_path, "recorded-crime.ipynb")
     assert tampered.returncode == 1 and "1 failed" in tampered.stdout, tampered.stdout[-3000:]

@@ -41,8 +41,11 @@ def _staging(out: Path, text: str) -> Path:
 
 
 def _hashes(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_first_build_reserves_r1_and_publishes_it(tmp_path: Path) -> None:
@@ -73,12 +76,14 @@ def test_reissue_publishes_r2_beside_r1_and_leaves_r1_byte_identical(tmp_path: P
     before = _hashes(r1)
     mtimes = {p: p.stat().st_mtime_ns for p in r1.rglob("*")}
 
-    reservation = reserve(tmp_path, FORCE, QUARTER,
-                          reissue_reason="  corrected   district names ")
+    reservation = reserve(tmp_path, FORCE, QUARTER, reissue_reason="  corrected   district names ")
     assert reservation.revision == "r2" and reservation.replaces == "r1"
     assert reservation.reason == "corrected district names"
     assert reservation.manifest_entry() == {
-        "revision": "r2", "replaces": "r1", "reason": "corrected district names"}
+        "revision": "r2",
+        "replaces": "r1",
+        "reason": "corrected district names",
+    }
     publish.publish(_staging(tmp_path, "second issue"), reservation.target)
 
     assert _hashes(r1) == before
@@ -151,7 +156,9 @@ def test_a_second_lock_fails_at_once_naming_the_running_build(tmp_path: Path) ->
         message = str(caught.value)
         assert re.search(
             rf"another build of {FORCE} {QUARTER} is running \(pid {os.getpid()}, started at "
-            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00\)", message), message
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00\)",
+            message,
+        ), message
         assert caught.value.exit_code == 5
         with lock(tmp_path, FORCE, "2022-23-Q3"):  # another quarter is independent
             pass

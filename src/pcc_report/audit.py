@@ -5,7 +5,9 @@ from the recorded inputs through the recorded code. Each report folder therefore
 ``manifest.json`` (schema in ``manifest.schema.json``): who built it, when, with which commit
 and packages, from which input files (size, sha256), under which expectation suites, which
 notebooks ran with which parameters, and the sha256 of every file in the folder. A ``digest``
-over the whole manifest makes an edited entry detectable.
+over the whole manifest makes an edited entry detectable. The digest is not a signature (anyone
+can recompute it), so quote it where the report is published, e.g. in the panel papers; and
+re-execution checks independently that the outputs are what the code makes of the data.
 
 :func:`verify` is the auditor's tool. It never writes inside the report folder: it checks the
 files and inputs against the manifest, then re-executes every section notebook in a temporary
@@ -26,6 +28,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import socket
 import subprocess
@@ -136,9 +139,7 @@ def manifest_digest(manifest: dict) -> str:
 
 
 def _git(repo_root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["git", "-C", str(repo_root), *args], capture_output=True, check=False
-    )
+    return subprocess.run(["git", "-C", str(repo_root), *args], capture_output=True, check=False)
 
 
 def code_version(repo_root: Path) -> dict:
@@ -150,16 +151,24 @@ def code_version(repo_root: Path) -> dict:
     report still builds from an unpacked release.
     """
     repo_root = Path(repo_root)
-    unknown = {"commit": "unknown", "branch": None, "dirty": None, "diff_sha256": None,
-               "untracked": []}
+    unknown = {
+        "commit": "unknown",
+        "branch": None,
+        "dirty": None,
+        "diff_sha256": None,
+        "untracked": [],
+    }
     try:
         head = _git(repo_root, "rev-parse", "HEAD")
     except FileNotFoundError:
         return {**unknown, "reason": "git is not installed"}
     if head.returncode != 0:
         message = head.stderr.decode("utf-8", "replace").strip().splitlines()
-        return {**unknown, "reason": f"not a git repository with commits: {repo_root}"
-                + (f" ({message[-1]})" if message else "")}
+        return {
+            **unknown,
+            "reason": f"not a git repository with commits: {repo_root}"
+            + (f" ({message[-1]})" if message else ""),
+        }
     commit = head.stdout.decode().strip()
     branch = _git(repo_root, "rev-parse", "--abbrev-ref", "HEAD").stdout.decode().strip()
     diff = _git(repo_root, "diff", "HEAD", "--binary").stdout
@@ -201,8 +210,10 @@ def environment(lock_file: Path) -> dict:
         name = dist.metadata.get("Name")
         if name:
             seen.setdefault(name, dist.version)
-    distributions = [{"name": n, "version": seen[n]}
-                     for n in sorted(seen, key=lambda n: (n.lower().replace("_", "-"), n))]
+    distributions = [
+        {"name": n, "version": seen[n]}
+        for n in sorted(seen, key=lambda n: (n.lower().replace("_", "-"), n))
+    ]
     lock_file = Path(lock_file)
     lock = {"path": lock_file.name, "sha256": None}
     if lock_file.is_file():
@@ -262,16 +273,23 @@ def input_entries(
         pairs.append((path, relative))
     hashed = _hash_many([path for path, _ in pairs])
     return [
-        {"path": relative, "data_root": root, "size": size, "sha256": digest,
-         "rows": (rows or {}).get(relative)}
+        {
+            "path": relative,
+            "data_root": root,
+            "size": size,
+            "sha256": digest,
+            "rows": (rows or {}).get(relative),
+        }
         for (_, relative), (size, digest) in zip(pairs, hashed, strict=True)
     ]
 
 
 def suite_entries(suites: Iterable[dict]) -> list[dict]:
     """Manifest ``suites`` from ``ValidationReport.suites`` (name, file, sha256, success)."""
-    return [{"name": s["name"], "file": s["file"], "sha256": s["sha256"],
-             "success": bool(s["success"])} for s in suites]
+    return [
+        {"name": s["name"], "file": s["file"], "sha256": s["sha256"], "success": bool(s["success"])}
+        for s in suites
+    ]
 
 
 def notebook_entries(
@@ -285,16 +303,18 @@ def notebook_entries(
     entries = []
     for s in sections:
         executed = Path("notebooks") / f"{s.name}.ipynb"
-        entries.append({
-            "name": s.name,
-            "title": s.title,
-            "template": s.template,
-            "template_sha256": sha256_file(Path(templates_dir) / s.template),
-            "parameters": s.parameters,
-            "executed": executed.as_posix(),
-            "executed_sha256": sha256_file(Path(report_dir) / executed),
-            "seconds": round(float(seconds.get(s.name, 0.0)), 3),
-        })
+        entries.append(
+            {
+                "name": s.name,
+                "title": s.title,
+                "template": s.template,
+                "template_sha256": sha256_file(Path(templates_dir) / s.template),
+                "parameters": s.parameters,
+                "executed": executed.as_posix(),
+                "executed_sha256": sha256_file(Path(report_dir) / executed),
+                "seconds": round(float(seconds.get(s.name, 0.0)), 3),
+            }
+        )
     return entries
 
 
@@ -322,8 +342,11 @@ def write_manifest(
     manifest: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "run": run,
-        "revision": {"revision": revision["revision"], "replaces": revision.get("replaces"),
-                     "reason": revision.get("reason")},
+        "revision": {
+            "revision": revision["revision"],
+            "replaces": revision.get("replaces"),
+            "reason": revision.get("reason"),
+        },
         "code": code if code is not None else code_version(PROJECT_ROOT),
         "environment": env if env is not None else environment(PROJECT_ROOT / "requirements.lock"),
         "inputs": inputs,
@@ -510,21 +533,29 @@ def _environment_notes(manifest: dict, result: VerifyResult) -> None:
             f"code: built from commit {built.get('commit')}, verifying with {now.get('commit')}"
         )
     if built.get("dirty"):
-        result.notes.append("code: the report was built from a working tree with uncommitted "
-                            f"changes (diff sha256 {built.get('diff_sha256')})")
-    recorded = {d["name"]: d["version"]
-                for d in manifest.get("environment", {}).get("distributions", [])}
+        result.notes.append(
+            "code: the report was built from a working tree with uncommitted "
+            f"changes (diff sha256 {built.get('diff_sha256')})"
+        )
+    recorded = {
+        d["name"]: d["version"] for d in manifest.get("environment", {}).get("distributions", [])
+    }
     current = {d.metadata.get("Name"): d.version for d in metadata.distributions()}
-    changed = [f"{n} {recorded[n]} -> {current.get(n, 'not installed')}"
-               for n in sorted(recorded) if current.get(n) != recorded[n]]
+    changed = [
+        f"{n} {recorded[n]} -> {current.get(n, 'not installed')}"
+        for n in sorted(recorded)
+        if current.get(n) != recorded[n]
+    ]
     if changed:
-        shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more"
-                                           if len(changed) > 10 else "")
+        shown = ", ".join(changed[:10]) + (
+            f" and {len(changed) - 10} more" if len(changed) > 10 else ""
+        )
         result.notes.append(f"environment: package versions differ from the build: {shown}")
     python = manifest.get("environment", {}).get("python")
     if python and python != sys.version.split()[0]:
-        result.notes.append(f"environment: built with Python {python}, "
-                            f"verifying with {sys.version.split()[0]}")
+        result.notes.append(
+            f"environment: built with Python {python}, verifying with {sys.version.split()[0]}"
+        )
 
 
 def execute_section(
@@ -636,10 +667,13 @@ def _output_key(output: dict) -> dict:
 def _first_difference(a: str, b: str) -> str:
     """A short excerpt around where two strings first differ."""
     a, b = str(a), str(b)
-    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
-              min(len(a), len(b)))
+    at = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
     start = max(0, at - 30)
-    return f"at character {at}: published {a[start:at + 40]!r}, re-executed {b[start:at + 40]!r}"
+    return (
+        f"at character {at}: published {a[start : at + 40]!r}, re-executed {b[start : at + 40]!r}"
+    )
 
 
 def compare_notebooks(published: dict, fresh: dict) -> list[str]:
@@ -664,19 +698,24 @@ def compare_notebooks(published: dict, fresh: dict) -> list[str]:
         outputs_b = [_output_key(o) for o in b.get("outputs", [])]
         if len(outputs_a) != len(outputs_b):
             differences.append(
-                f"{where}: {len(outputs_a)} outputs published, {len(outputs_b)} re-executed")
+                f"{where}: {len(outputs_a)} outputs published, {len(outputs_b)} re-executed"
+            )
             continue
         for number, (x, y) in enumerate(zip(outputs_a, outputs_b, strict=True)):
             if x == y:
                 continue
             if x.get("output_type") != y.get("output_type"):
-                differences.append(f"{where} output {number}: type {x.get('output_type')} vs "
-                                   f"{y.get('output_type')}")
+                differences.append(
+                    f"{where} output {number}: type {x.get('output_type')} vs "
+                    f"{y.get('output_type')}"
+                )
                 continue
             for part in ("name", "ename", "evalue", "text"):
                 if x.get(part) != y.get(part):
-                    differences.append(f"{where} output {number} {part} differs "
-                                       f"{_first_difference(x.get(part), y.get(part))}")
+                    differences.append(
+                        f"{where} output {number} {part} differs "
+                        f"{_first_difference(x.get(part), y.get(part))}"
+                    )
             data_a, data_b = x.get("data", {}), y.get("data", {})
             for mime in sorted(set(data_a) | set(data_b)):
                 if data_a.get(mime) != data_b.get(mime):
@@ -708,6 +747,11 @@ def _compare_files(produced: Path, published: Path, label: str) -> dict[str, str
     return found
 
 
+# A forged manifest must not make verify write outside its temporary folder.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_SAFE_TEMPLATE = re.compile(r"[A-Za-z0-9_.-]+\.ipynb")
+
+
 @dataclass
 class _SectionOutcome:
     name: str
@@ -725,8 +769,13 @@ def _reexecute(entry: dict, report_dir: Path, work: Path, templates_dir: Path) -
     except Exception as exc:  # noqa: BLE001 - reported per section
         name = entry.get("name", "?")
         reason = f"could not be re-executed: {type(exc).__name__}: {exc}"
-        return _SectionOutcome(name, f"fail: {reason}", [f"section {name}: {reason}"], set(),
-                               time.perf_counter() - start)
+        return _SectionOutcome(
+            name,
+            f"fail: {reason}",
+            [f"section {name}: {reason}"],
+            set(),
+            time.perf_counter() - start,
+        )
 
 
 def _reexecute_section(
@@ -742,17 +791,33 @@ def _reexecute_section(
 
     name = entry["name"]
     start = time.perf_counter()
+    if not (_SAFE_NAME.fullmatch(name) and _SAFE_TEMPLATE.fullmatch(entry["template"])):
+        reason = "the manifest names a section or template that is not a plain file name"
+        return _SectionOutcome(
+            name,
+            f"fail: {reason}",
+            [f"section {name!r}: {reason}"],
+            set(),
+            time.perf_counter() - start,
+        )
     reasons: list[str] = []
     problems: list[str] = []
     template = templates_dir / entry["template"]
     if not template.is_file():
         reason = f"template {entry['template']} not found in {templates_dir}"
-        return _SectionOutcome(name, f"fail: {reason}", [f"section {name}: {reason}"], set(),
-                               time.perf_counter() - start)
+        return _SectionOutcome(
+            name,
+            f"fail: {reason}",
+            [f"section {name}: {reason}"],
+            set(),
+            time.perf_counter() - start,
+        )
     current = sha256_file(template)
     if current != entry["template_sha256"]:
-        reason = (f"template changed since the report was built ({entry['template']}: "
-                  f"sha256 {entry['template_sha256'][:12]} then, {current[:12]} now)")
+        reason = (
+            f"template changed since the report was built ({entry['template']}: "
+            f"sha256 {entry['template_sha256'][:12]} then, {current[:12]} now)"
+        )
         reasons.append(reason)
         problems.append(f"section {name}: {reason}")
 
@@ -763,31 +828,44 @@ def _reexecute_section(
             published = json.loads(published_path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             reasons.append(f"{entry['executed']} is not a readable notebook")
-            problems.append(f"section {name}: {entry['executed']} is not a readable notebook "
-                            f"({exc})")
+            problems.append(
+                f"section {name}: {entry['executed']} is not a readable notebook ({exc})"
+            )
     else:
         reasons.append(f"{entry['executed']} is missing")
     if published is not None:
         recorded = published.get("metadata", {}).get("papermill", {}).get("parameters")
         if recorded is not None and recorded != entry["parameters"]:
             reasons.append("parameters in the notebook differ from the manifest")
-            problems.append(f"section {name}: {entry['executed']} records parameters {recorded}, "
-                            f"the manifest {entry['parameters']}")
+            problems.append(
+                f"section {name}: {entry['executed']} records parameters {recorded}, "
+                f"the manifest {entry['parameters']}"
+            )
 
     root = work / name
     book, templates = root / "book", root / ".templates"
     _copy_inputs_of_notebooks(report_dir, root)
     book.mkdir(parents=True)
-    section = build.Section(name=name, template=entry["template"], title=entry["title"],
-                            parameters=entry["parameters"], part="main")
+    section = build.Section(
+        name=name,
+        template=entry["template"],
+        title=entry["title"],
+        parameters=entry["parameters"],
+        part="main",
+    )
     templates.mkdir()
     try:
         execute_section(section, book, templates, notebooks_dir=templates_dir)
     except Exception as exc:  # noqa: BLE001 - any kernel failure is a verification failure
         reason = f"re-execution failed: {build._notebook_error(exc).splitlines()[-1]}"
         problems.append(f"section {name}: {reason}\n{build._notebook_error(exc)}")
-        return _SectionOutcome(name, f"fail: {'; '.join([*reasons, reason])}", problems, set(),
-                               time.perf_counter() - start)
+        return _SectionOutcome(
+            name,
+            f"fail: {'; '.join([*reasons, reason])}",
+            problems,
+            set(),
+            time.perf_counter() - start,
+        )
     fresh = json.loads((book / f"{name}.ipynb").read_text(encoding="utf-8"))  # scrubbed
 
     if published is not None:
@@ -797,9 +875,10 @@ def _reexecute_section(
             problems += [f"{entry['executed']}: {d}" for d in differences]
 
     produced: set[str] = set()
-    for label, folder, target in (("data/tables", root / "data" / "tables",
-                                   report_dir / "data" / "tables"),
-                                  ("figures", book / "figures", report_dir / "figures")):
+    for label, folder, target in (
+        ("data/tables", root / "data" / "tables", report_dir / "data" / "tables"),
+        ("figures", book / "figures", report_dir / "figures"),
+    ):
         for file_name, difference in _compare_files(folder, target, label).items():
             produced.add(file_name)
             if difference:
@@ -810,8 +889,12 @@ def _reexecute_section(
 
 
 def _check_reexecution(
-    report_dir: Path, manifest: dict, result: VerifyResult, progress: Progress,
-    work: Path, templates_dir: Path,
+    report_dir: Path,
+    manifest: dict,
+    result: VerifyResult,
+    progress: Progress,
+    work: Path,
+    templates_dir: Path,
 ) -> None:
     """Re-execute every section, as many at once as there are cores, and collect the results."""
     from concurrent.futures import as_completed
@@ -822,7 +905,7 @@ def _check_reexecution(
     try:
         os.getcwd()
     except FileNotFoundError:  # papermill calls getcwd; a deleted cwd (old staging) has none
-        os.chdir(work)
+        os.chdir(work.parent)
     workers = max(1, min(len(entries), os.cpu_count() or 1))
     outcomes: dict[str, _SectionOutcome] = {}
     with _build_env(), ThreadPoolExecutor(max_workers=workers) as pool:
@@ -838,8 +921,10 @@ def _check_reexecution(
         produced |= outcome.produced
         for problem in outcome.problems:
             result.fail(problem)
-    for label, folder, pattern in (("data/tables", report_dir / "data" / "tables", "*.csv"),
-                                   ("figures", report_dir / "figures", "*.png")):
+    for label, folder, pattern in (
+        ("data/tables", report_dir / "data" / "tables", "*.csv"),
+        ("figures", report_dir / "figures", "*.png"),
+    ):
         if folder.is_dir():
             for path in sorted(folder.glob(pattern)):
                 name = f"{label}/{path.name}"
@@ -874,43 +959,52 @@ def verify(
     start = time.perf_counter()
     report_dir = Path(report_dir).absolute()
     templates_dir = Path(templates_dir or build.NOTEBOOKS_DIR).absolute()
+    if keep_dir is not None:
+        keep_dir = Path(keep_dir).absolute()
+        if keep_dir.resolve().is_relative_to(report_dir.resolve()):
+            raise ValueError(
+                f"keep_dir {keep_dir} is inside the report folder, which verify "
+                "never writes to; choose another folder"
+            )
     result = VerifyResult()
     manifest_path = report_dir / MANIFEST_NAME
     progress(f"Verifying {report_dir}")
     if not manifest_path.is_file():
         result.fail(f"missing: {MANIFEST_NAME} (no manifest: the report cannot be verified)")
-        result.seconds = time.perf_counter() - start
-        progress(result.format())
-        return result
+        return _finish(result, start, progress)
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         result.fail(f"altered: {MANIFEST_NAME} is not valid JSON ({exc})")
-        result.seconds = time.perf_counter() - start
-        progress(result.format())
-        return result
+        return _finish(result, start, progress)
     if not isinstance(manifest, dict):
         result.fail(f"altered: {MANIFEST_NAME} is not a manifest object")
-        result.seconds = time.perf_counter() - start
-        progress(result.format())
-        return result
+        return _finish(result, start, progress)
 
     revision = manifest.get("revision", {})
-    progress(f"  revision {revision.get('revision')}"
-             + (f" (replaces {revision['replaces']}: {revision.get('reason')})"
-                if revision.get("replaces") else "")
-             + f", built {manifest.get('run', {}).get('finished')}"
-             f" by {manifest.get('run', {}).get('user')}, digest {manifest.get('digest')}")
+    progress(
+        f"  revision {revision.get('revision')}"
+        + (
+            f" (replaces {revision['replaces']}: {revision.get('reason')})"
+            if revision.get("replaces")
+            else ""
+        )
+        + f", built {manifest.get('run', {}).get('finished')}"
+        f" by {manifest.get('run', {}).get('user')}, digest {manifest.get('digest')}"
+    )
 
     progress(f"[1/3] Checking the manifest and {len(manifest.get('files', []))} files ...")
     if manifest.get("digest") != manifest_digest(manifest):
-        result.fail(f"altered: {MANIFEST_NAME} (its digest does not match its content: "
-                    "an entry was edited)")
+        result.fail(
+            f"altered: {MANIFEST_NAME} (its digest does not match its content: an entry was edited)"
+        )
     for problem in schema_problems(manifest):
         result.fail(f"{MANIFEST_NAME} does not follow schema {SCHEMA_VERSION}: {problem}")
     if manifest.get("schema_version") != SCHEMA_VERSION:
-        result.notes.append(f"manifest schema {manifest.get('schema_version')}, "
-                            f"this verifier reads {SCHEMA_VERSION}")
+        result.notes.append(
+            f"manifest schema {manifest.get('schema_version')}, "
+            f"this verifier reads {SCHEMA_VERSION}"
+        )
     try:
         _check_files(report_dir, manifest, result)
         progress(f"[2/3] Checking {len(manifest.get('inputs', []))} input files ...")
@@ -920,19 +1014,23 @@ def verify(
             entries = manifest.get("notebooks", [])
             progress(f"[3/3] Re-executing {len(entries)} sections ...")
             if keep_dir is not None:
-                keep_dir = Path(keep_dir).absolute()
                 keep_dir.mkdir(parents=True, exist_ok=True)
                 work = Path(tempfile.mkdtemp(prefix="verify-", dir=keep_dir))
                 _check_reexecution(report_dir, manifest, result, progress, work, templates_dir)
                 result.notes.append(f"re-executed sections kept in {work}")
             else:
                 with tempfile.TemporaryDirectory(prefix="pcc-verify-") as tmp:
-                    _check_reexecution(report_dir, manifest, result, progress, Path(tmp),
-                                       templates_dir)
+                    _check_reexecution(
+                        report_dir, manifest, result, progress, Path(tmp), templates_dir
+                    )
         else:
             progress("[3/3] Re-execution skipped")
     except (KeyError, TypeError) as exc:
         result.fail(f"{MANIFEST_NAME} is malformed: missing or wrong entry {exc}")
+    return _finish(result, start, progress)
+
+
+def _finish(result: VerifyResult, start: float, progress: Progress) -> VerifyResult:
     result.seconds = time.perf_counter() - start
     progress(result.format())
     return result

@@ -80,8 +80,11 @@ def revisions(out: Path, force: str, quarter: str) -> list[str]:
     folder = quarter_dir(out, force, quarter)
     if not folder.is_dir():
         return []
-    found = [(int(m.group(1)), p.name) for p in folder.iterdir()
-             if p.is_dir() and (m := REVISION_RE.match(p.name))]
+    found = [
+        (int(m.group(1)), p.name)
+        for p in folder.iterdir()
+        if p.is_dir() and (m := REVISION_RE.match(p.name))
+    ]
     return [name for _, name in sorted(found)]
 
 
@@ -97,8 +100,10 @@ def reserve(out: Path, force: str, quarter: str, *, reissue_reason: str | None) 
     folder = quarter_dir(out, force, quarter)
     reason = " ".join(reissue_reason.split()) if reissue_reason is not None else None
     if reissue_reason is not None and not reason:
-        raise NothingToReissue("--reissue needs a reason, e.g. --reissue \"corrected district "
-                               "names\"; it is recorded in the new report's manifest")
+        raise NothingToReissue(
+            '--reissue needs a reason, e.g. --reissue "corrected district '
+            "names\"; it is recorded in the new report's manifest"
+        )
     existing = revisions(out, force, quarter)
     if folder.is_dir() and not existing:
         others = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
@@ -120,7 +125,7 @@ def reserve(out: Path, force: str, quarter: str, *, reissue_reason: str | None) 
         raise ReportExists(
             f"a report of {force} {quarter} is already published at {folder / latest} and will "
             f"not be overwritten; to publish a corrected report beside it, run again with "
-            f"--reissue \"<reason>\" (it becomes r{int(latest[1:]) + 1})"
+            f'--reissue "<reason>" (it becomes r{int(latest[1:]) + 1})'
         )
     revision = f"r{int(latest[1:]) + 1}"
     return Reservation(folder / revision, revision, latest, reason)
@@ -139,8 +144,9 @@ def _holder(fd: int) -> str:
         info = {}
     if not info:
         return "holder not recorded yet"
-    host = f" on {info['host']}" if info.get("host") and info["host"] != socket.gethostname() \
-        else ""
+    host = (
+        f" on {info['host']}" if info.get("host") and info["host"] != socket.gethostname() else ""
+    )
     return f"pid {info.get('pid', '?')}{host}, started at {info.get('started', '?')}"
 
 
@@ -168,8 +174,11 @@ def lock(out: Path, force: str, quarter: str) -> Iterator[Path]:
                 f"another build of {force} {quarter} is running ({_holder(fd)}); wait for it "
                 f"to finish (lock: {path})"
             ) from None
-        info = {"pid": os.getpid(), "host": socket.gethostname(),
-                "started": datetime.now(UTC).isoformat(timespec="seconds")}
+        info = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(info) + "\n").encode("utf-8"), 0)
         try:
