@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,42 @@ def demo_returns(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("returns")
     generate_returns(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's own demonstration data (police.uk files and returns), generated once."""
+    from pcc_report import demo
+
+    root = tmp_path_factory.mktemp("demo-data")
+    demo.generate(root)
+    return root
+
+
+def build_demo(demo_data: Path, out: Path, **options):
+    """Build the demonstration report for 2022-23 Q2 into ``out``; returns (result, seconds)."""
+    from pcc_report.build import RunRequest, run_report
+
+    start = time.perf_counter()
+    result = run_report(
+        RunRequest(force="demoshire", quarter="2022-23-Q2", police_uk=demo_data / "police-uk",
+                   returns=demo_data / "returns", out=out, **options),
+        progress=lambda message: None,
+    )
+    return result, time.perf_counter() - start
+
+
+@pytest.fixture(scope="session")
+def demo_report(demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The demonstration report built once by build.run_report, which writes the manifest."""
+    from pcc_report import audit
+
+    result, seconds = build_demo(demo_data, tmp_path_factory.mktemp("demo-reports"))
+    assert (result.report_dir / audit.MANIFEST_NAME).is_file()
+    return {
+        "report": result.report_dir,
+        "police_uk": demo_data / "police-uk",
+        "build_seconds": seconds,
+        "section_seconds": {n.removeprefix("notebook "): t for n, t in result.timings
+                            if n.startswith("notebook ")},
+    }

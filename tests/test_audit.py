@@ -1,8 +1,8 @@
 """The audit trail: manifest, scrubbed notebooks, and verify() catching every kind of change.
 
 The fast tests build a small but real report folder: a one-cell-of-work template executed by
-papermill through audit.execute_section (a real kernel), real hashes, a manifest written by
-write_manifest. The e2e tests build the demonstration report, write its manifest, re-execute
+papermill through build.execute_section (a real kernel), real hashes, a manifest written by
+write_manifest. The e2e tests build the demonstration report (build writes its manifest), re-execute
 it with verify() and run nbval over its executed notebooks.
 
 Every verify() call goes through ``_verify``, which asserts that the report folder is exactly
@@ -130,7 +130,7 @@ def _build_small_report(report: Path, police_uk: Path) -> None:
     templates.mkdir()
     seconds = {}
     for section in _sections():
-        seconds[section.name] = audit.execute_section(section, book, templates)
+        seconds[section.name] = build.execute_section(section, book, templates)
     (report / "notebooks").mkdir()
     for section in _sections():
         shutil.move(book / f"{section.name}.ipynb", report / "notebooks")
@@ -364,7 +364,7 @@ def test_two_executions_scrub_to_byte_identical_notebooks(
     shutil.copytree(report / "data", tmp_path / "data")
     (tmp_path / "book").mkdir()
     (tmp_path / "t").mkdir()
-    audit.execute_section(section, tmp_path / "book", tmp_path / "t", scrub_output=False)
+    build.execute_section(section, tmp_path / "book", tmp_path / "t", scrub_output=False)
     fresh = tmp_path / "book" / f"{section.name}.ipynb"
     raw = json.loads(fresh.read_text())
     assert "start_time" in raw["metadata"]["papermill"]  # papermill did write times
@@ -625,73 +625,6 @@ def test_keep_dir_keeps_the_re_executed_sections(small: Path, tmp_path: Path) ->
 
 # --------------------------------------------------------------------------------------------
 # End to end: the demonstration report
-
-
-@pytest.fixture(scope="session")
-def demo_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The demonstration report built once by build.run_report, with a manifest.
-
-    Until build writes the manifest itself, this fixture does what the integration will do:
-    sections run through audit.execute_section (kernel started in the book folder, notebook
-    scrubbed before the book is built) and the manifest is written from the sections, inputs
-    and validation of the run. When build has written a manifest, that one is tested.
-    """
-    from pcc_report import demo, ingest
-
-    root = tmp_path_factory.mktemp("demo-e2e")
-    demo.generate(root / "demo")
-    police_uk = root / "demo" / "police-uk"
-    executed: dict[str, tuple[build.Section, float]] = {}
-    called: list[build.Section] = []  # in the order build submits them: the book's order
-    selected: list = []
-    original_select = ingest.select_files
-
-    def execute(section, book_dir, templates_dir):  # noqa: ANN001, ANN202
-        called.append(section)
-        seconds = audit.execute_section(section, book_dir, templates_dir)
-        executed[section.name] = (section, seconds)
-        return seconds
-
-    def select(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        selected[:] = original_select(*args, **kwargs)
-        return list(selected)
-
-    started = datetime.now(UTC)
-    start = time.perf_counter()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(build, "_execute", execute)
-        patch.setattr(ingest, "select_files", select)
-        result = build.run_report(
-            build.RunRequest(
-                force="demoshire", quarter=QUARTER, police_uk=police_uk, out=root / "reports"
-            ),
-            progress=lambda message: None,
-        )
-    build_seconds = time.perf_counter() - start
-    report = result.report_dir
-    assert {p.stem for p in (report / "notebooks").glob("*.ipynb")} == set(executed)
-    if not (report / audit.MANIFEST_NAME).is_file():  # once build writes it, test build's own
-        inputs = json.loads((report / "data" / "inputs.json").read_text())
-        rows = {f["file"]: f["rows"] for f in inputs["files"]}
-        quality = json.loads((report / "validation" / "validation.json").read_text())
-        audit.write_manifest(
-            report,
-            run=audit.run_record(uuid.uuid4().hex[:12], started, datetime.now(UTC)),
-            inputs=audit.input_entries(selected, police_uk, rows),
-            suites=audit.suite_entries(quality["suites"]),
-            validation_ok=quality["ok"],
-            notebooks=audit.notebook_entries(
-                called, {n: t for n, (_, t) in executed.items()}, build.NOTEBOOKS_DIR, report
-            ),
-            revision={"revision": "r1", "replaces": None, "reason": None},
-            nondeterministic=audit.NONDETERMINISTIC,
-        )
-    return {
-        "report": report,
-        "police_uk": police_uk,
-        "build_seconds": build_seconds,
-        "section_seconds": {n: t for n, (_, t) in executed.items()},
-    }
 
 
 @pytest.mark.e2e

@@ -17,14 +17,8 @@ from pathlib import Path
 import pytest
 
 from pcc_report import publish
-from pcc_report.publish import (
-    NothingToReissue,
-    PublishError,
-    ReportExists,
-    ReportLocked,
-    lock,
-    reserve,
-)
+from pcc_report.errors import NothingToReissue, ReportError, ReportExists, ReportLocked
+from pcc_report.publish import lock, reserve
 
 FORCE, QUARTER = "lancashire", "2022-23-Q2"
 
@@ -140,7 +134,7 @@ def test_publish_never_replaces_an_existing_folder_even_an_empty_one(tmp_path: P
 
 
 def test_publish_refuses_a_missing_staging_folder(tmp_path: Path) -> None:
-    with pytest.raises(PublishError, match="nothing to publish"):
+    with pytest.raises(ReportError, match="nothing to publish"):
         publish.publish(tmp_path / "nope", tmp_path / FORCE / QUARTER / "r1")
     assert not (tmp_path / FORCE / QUARTER / "r1").exists()
 

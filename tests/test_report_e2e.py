@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pcc_report.build import RunRequest, ValidationFailed, run_report
+from pcc_report.build import RunRequest, run_report
+from pcc_report.errors import ValidationFailed
 
 pytestmark = pytest.mark.e2e
 
@@ -61,7 +62,8 @@ def headline(police_uk: Path) -> dict:
 
 def test_report_folder_holds_the_book_and_its_evidence(lancashire_report) -> None:
     folder = lancashire_report.report_dir
-    assert folder.name == "2022-23-Q2" and folder.parent.name == "lancashire"
+    assert folder.name == "r1" and folder.parent.name == "2022-23-Q2"
+    assert folder.parent.parent.name == "lancashire"
     for part in ("html/index.html", "notebooks/recorded-crime.ipynb", "validation/validation.json",
                  "validation/validation.html", "data/street_monthly.parquet",
                  "data/tables/recorded-crime-by-type.csv"):

@@ -558,57 +558,6 @@ def _environment_notes(manifest: dict, result: VerifyResult) -> None:
         )
 
 
-def execute_section(
-    section: Any,
-    book_dir: Path,
-    templates_dir: Path,
-    *,
-    notebooks_dir: Path | None = None,
-    scrub_output: bool = True,
-) -> float:
-    """Run one section with papermill, its kernel started in ``book_dir``; return seconds.
-
-    The same execution as ``build._execute`` (title cell, parameters, kernel, log level) with
-    two differences that matter when sections run in parallel threads:
-
-    * the kernel's working folder is given to nbclient (``resources.metadata.path``) instead
-      of papermill's ``cwd=``, which calls ``os.chdir`` for the whole process; parallel
-      sections race for it and a kernel can start in another folder (seen as "No such file
-      or directory: '../data/inputs.json'"), and the process is left in a folder that is
-      later deleted;
-    * the executed notebook is scrubbed (:func:`scrub_notebook`), so it is byte-identical
-      between builds and ``html/_sources`` gets the scrubbed copy.
-
-    ``templates_dir`` receives the titled copy of the template; ``notebooks_dir`` is where
-    templates are read (default: ``build.NOTEBOOKS_DIR``).
-    """
-    import papermill as pm
-
-    from pcc_report import build
-
-    start = time.perf_counter()
-    source = Path(notebooks_dir or build.NOTEBOOKS_DIR) / section.template
-    staged_input = Path(templates_dir) / f"{section.name}.ipynb"
-    staged_input.write_text(
-        json.dumps(build._title_cell(source, section.title), indent=1), encoding="utf-8"
-    )
-    output = Path(book_dir) / f"{section.name}.ipynb"
-    pm.execute_notebook(
-        str(staged_input),
-        str(output),
-        parameters=section.parameters,
-        kernel_name="python3",
-        progress_bar=False,
-        report_mode=False,
-        log_output=False,
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        resources={"metadata": {"path": str(Path(book_dir).absolute())}},
-    )
-    if scrub_output:
-        scrub_notebook(output)
-    return time.perf_counter() - start
-
-
 @contextlib.contextmanager
 def _build_env() -> Iterator[None]:
     """The build's environment (Agg, hash seed, SOURCE_DATE_EPOCH) for kernels started here.
@@ -855,7 +804,7 @@ def _reexecute_section(
     )
     templates.mkdir()
     try:
-        execute_section(section, book, templates, notebooks_dir=templates_dir)
+        build.execute_section(section, book, templates, notebooks_dir=templates_dir)
     except Exception as exc:  # noqa: BLE001 - any kernel failure is a verification failure
         reason = f"re-execution failed: {build._notebook_error(exc).splitlines()[-1]}"
         problems.append(f"section {name}: {reason}\n{build._notebook_error(exc)}")

@@ -17,14 +17,16 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
-from pcc_report import ingest, validation
+from pcc_report import audit, ingest, publish, validation
 from pcc_report.config import PROJECT_ROOT, ForceConfig, load_force_config
-from pcc_report.context import INPUTS_FILE, TIDY_FILE
-from pcc_report.periods import Quarter, report_windows, required_months, resolve_period_end
+from pcc_report.context import INPUTS_FILE, PROVENANCE_FILE, TIDY_FILE
+from pcc_report.errors import InputError, ReportError, ValidationFailed
+from pcc_report.periods import Month, Quarter, report_windows, required_months, resolve_period_end
 from pcc_report.validation import RETURNS
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
@@ -43,30 +45,6 @@ BUILD_ENV = {
 }
 
 
-class BuildError(Exception):
-    """A run stopped; ``str()`` is the message for the analyst, ``exit_code`` for the shell."""
-
-    exit_code = 1
-
-
-class InputError(BuildError):
-    """The inputs cannot be used (missing folder, bad period): exit code 2."""
-
-    exit_code = 2
-
-
-class ValidationFailed(BuildError):
-    """Error-level validation failures: exit code 3, results written for the analyst."""
-
-    exit_code = 3
-
-
-class ReportExists(BuildError):
-    """A published report is already there and must not be overwritten: exit code 4."""
-
-    exit_code = 4
-
-
 @dataclass(frozen=True)
 class RunRequest:
     """Everything that decides a report's content (recorded as its parameters)."""
@@ -80,6 +58,7 @@ class RunRequest:
     meeting: str | None = None
     returns: Path | None = None  # folder of force returns (calls, surveys, ...); optional
     edition: str = "public"  # "public" leaves restricted measures out
+    reissue: str | None = None  # reason for a new revision of a published report
 
 
 @dataclass(frozen=True)
@@ -156,6 +135,7 @@ def plan_sections(force: ForceConfig, params: dict) -> list[Section]:
         section("outcomes", "outcomes.ipynb", "Outcomes"),
         section("definitions", "definitions.ipynb", "Measure definitions", "appendix"),
         section("data-quality", "data_quality.ipynb", "Data quality and validation", "appendix"),
+        section("audit-trail", "audit_trail.ipynb", "Audit trail", "appendix"),
     ]
 
 
@@ -174,31 +154,48 @@ def _title_cell(template: Path, title: str) -> dict:
     return nb
 
 
-def _execute(section: Section, book_dir: Path, templates_dir: Path) -> float:
-    """Run one section with papermill in the book folder; returns its run time.
+def execute_section(
+    section: Section,
+    book_dir: Path,
+    templates_dir: Path,
+    *,
+    notebooks_dir: Path | None = None,
+    scrub_output: bool = True,
+) -> float:
+    """Run one section with papermill, its kernel started in ``book_dir``; return seconds.
 
-    The kernel's own start-up chatter is silenced (log level CRITICAL); anything a cell
-    prints or raises is still captured in the executed notebook and fails the run.
+    The kernel's working folder is given to nbclient (``resources.metadata.path``) rather
+    than papermill's ``cwd=``, which changes the whole process's folder: sections run in
+    parallel threads would race for it. The executed notebook is scrubbed of volatile
+    metadata (times, paths) so that two builds write identical bytes. The kernel's own
+    start-up chatter is silenced; anything a cell prints or raises is still captured in the
+    executed notebook and fails the run.
     """
     import papermill as pm
 
     start = time.perf_counter()
-    staged_input = templates_dir / f"{section.name}.ipynb"
+    staged_input = Path(templates_dir) / f"{section.name}.ipynb"
     staged_input.write_text(
-        json.dumps(_title_cell(NOTEBOOKS_DIR / section.template, section.title), indent=1),
+        json.dumps(
+            _title_cell(Path(notebooks_dir or NOTEBOOKS_DIR) / section.template, section.title),
+            indent=1,
+        ),
         encoding="utf-8",
     )
+    output = Path(book_dir) / f"{section.name}.ipynb"
     pm.execute_notebook(
         str(staged_input),
-        str(book_dir / f"{section.name}.ipynb"),
+        str(output),
         parameters=section.parameters,
-        cwd=str(book_dir),
         kernel_name="python3",
         progress_bar=False,
         report_mode=False,
         log_output=False,
         extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        resources={"metadata": {"path": str(Path(book_dir).absolute())}},
     )
+    if scrub_output:
+        audit.scrub_notebook(output)
     return time.perf_counter() - start
 
 
@@ -216,7 +213,7 @@ def run_sections(
     timings: dict[str, float] = {}
     workers = max(1, min(len(sections), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_execute, s, book_dir, templates_dir): s for s in sections}
+        futures = {pool.submit(execute_section, s, book_dir, templates_dir): s for s in sections}
         for done_count, future in enumerate(as_completed(futures), start=1):
             section = futures[future]
             try:
@@ -224,7 +221,7 @@ def run_sections(
             except Exception as exc:
                 for other in futures:
                     other.cancel()
-                raise BuildError(
+                raise ReportError(
                     f"section '{section.title}' ({section.template}) failed:\n"
                     f"{_notebook_error(exc)}"
                 ) from exc
@@ -239,11 +236,15 @@ def _notebook_error(exc: Exception) -> str:
     return "\n".join(lines[-12:])
 
 
-def _book_config(force: ForceConfig, quarter: Quarter, meeting: str | None) -> dict:
+def _book_config(
+    force: ForceConfig, quarter: Quarter, meeting: str | None, reservation: publish.Reservation
+) -> dict:
     config = yaml.safe_load(BOOK_CONFIG.read_text(encoding="utf-8"))
     title = f"{force.name}: performance report, {quarter.title}"
     if force.demonstration:
         title += " (demonstration data)"
+    if reservation.replaces:
+        title += f", revised ({reservation.revision})"
     config["title"] = title
     config["author"] = f"Report of the {force.report_of}"
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
@@ -272,7 +273,7 @@ def _jupyter_book(book_dir: Path, builder: str) -> None:
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **BUILD_ENV})
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).splitlines()[-25:])
-        raise BuildError(f"jupyter-book {builder} build failed:\n{tail}")
+        raise ReportError(f"jupyter-book {builder} build failed:\n{tail}")
 
 
 def _build_book(book_dir: Path, staging: Path, pdf_name: str) -> None:
@@ -281,7 +282,7 @@ def _build_book(book_dir: Path, staging: Path, pdf_name: str) -> None:
     _jupyter_book(book_dir, "pdflatex")
     pdfs = sorted((book_dir / "_build" / "latex").glob("*.pdf"))
     if not pdfs:
-        raise BuildError("the PDF build produced no PDF")
+        raise ReportError("the PDF build produced no PDF")
     shutil.move(pdfs[0], staging / pdf_name)
 
 
@@ -299,12 +300,12 @@ def _copy_returns(source: Path | None, target: Path) -> list[str]:
     return names
 
 
-def report_dir_for(out: Path, force: str, quarter: Quarter) -> Path:
-    return Path(out) / force / str(quarter)
-
-
 def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
-    """Build the report; raise a :class:`BuildError` subclass with a clear message."""
+    """Build the report; raise a :class:`pcc_report.errors.ReportError` with a clear message.
+
+    One build of a force and quarter runs at a time (a lock); the revision is chosen
+    before any work (``r1``, or the next one for a reissue) and checked again at publish.
+    """
     os.environ.update(BUILD_ENV)
     try:
         quarter = Quarter.parse(request.quarter)
@@ -315,13 +316,23 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
         raise InputError(f"edition must be public or restricted, not {request.edition!r}")
     if request.returns is not None and not Path(request.returns).is_dir():
         raise InputError(f"force returns folder not found: {request.returns}")
-    target = report_dir_for(request.out, request.force, quarter)
-    if target.exists():
-        raise ReportExists(f"a report already exists at {target}; it will not be overwritten")
-    windows = report_windows(period_end)
-    needed = [str(m) for m in required_months(windows)]
-    stages = _Stages(progress, 7)
+    with publish.lock(request.out, request.force, str(quarter)):
+        reservation = publish.reserve(
+            request.out, request.force, str(quarter), reissue_reason=request.reissue
+        )
+        return _build(request, quarter, period_end, reservation, progress)
 
+
+def _build(
+    request: RunRequest,
+    quarter: Quarter,
+    period_end: Month,
+    reservation: publish.Reservation,
+    progress: Progress,
+) -> RunResult:
+    started = datetime.now(UTC)
+    needed = [str(m) for m in required_months(report_windows(period_end))]
+    stages = _Stages(progress, 8)
     try:
         files = ingest.select_files(
             ingest.discover_street_files(request.police_uk, request.force), period_end
@@ -362,7 +373,6 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
         return validation.ValidationReport.combine(reports)
 
     report = stages.run("Validating inputs", validate)
-
     out = Path(request.out)
     run_id = uuid.uuid4().hex[:12]
     if not report.ok:
@@ -387,15 +397,20 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
         ingest.write_parquet(tidy, staging / "data" / TIDY_FILE)
         returns_used = _copy_returns(request.returns, staging / "data" / "returns")
         rows = frame.groupby("source_file", sort=False).size()
-        inputs = {
+        row_counts = {f.relative: int(rows.get(f.relative, 0)) for f in files}
+        inputs = audit.input_entries(files, request.police_uk, row_counts)
+        if request.returns is not None:
+            inputs += audit.input_entries(
+                [Path(request.returns) / name for name in returns_used], request.returns
+            )
+        _write_json(staging / "data" / INPUTS_FILE, {
             "falls_within": force.name,
-            "files": [{"file": f.relative, "month": f.month, "rows": int(rows.get(f.relative, 0))}
+            "files": [{"file": f.relative, "month": f.month, "rows": row_counts[f.relative]}
                       for f in files],
             "returns": returns_used,
-        }
-        (staging / "data" / INPUTS_FILE).write_text(
-            json.dumps(inputs, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
+        })
+        _write_json(staging / "data" / PROVENANCE_FILE, _provenance(
+            request, quarter, reservation, inputs, report))
 
         params = {
             "force": request.force,
@@ -408,26 +423,11 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
         }
         sections = plan_sections(force, params)
         book_dir.mkdir()
-
         section_timings = stages.run(
             f"Running {len(sections)} report sections", run_sections,
             sections, book_dir, staging / ".templates", progress,
         )
-
-        static_pages = []
-        for page in sorted(BOOK_DIR.glob("*.md")):
-            shutil.copy(page, book_dir / page.name)
-            static_pages.append(page.stem)
-        (book_dir / "_config.yml").write_text(
-            yaml.safe_dump(_book_config(force, quarter, request.meeting), sort_keys=False),
-            encoding="utf-8",
-        )
-        (book_dir / "_toc.yml").write_text(
-            yaml.safe_dump(_toc(sections, static_pages), sort_keys=False), encoding="utf-8"
-        )
-        for extra in ("_static", "_templates"):
-            if (BOOK_DIR / extra).is_dir():
-                shutil.copytree(BOOK_DIR / extra, book_dir / extra)
+        _assemble_book(book_dir, sections, force, quarter, request.meeting, reservation)
         pdf_name = f"{request.force}-{quarter}.pdf"
         stages.run("Building the book (HTML and PDF)", _build_book, book_dir, staging, pdf_name)
 
@@ -442,13 +442,21 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
 
         stages.run("Collecting outputs", collect)
 
-        def publish() -> None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
-                raise ReportExists(f"a report appeared at {target} during the run; kept it")
-            staging.rename(target)
+        def write_manifest() -> None:
+            seconds = {name.removeprefix("notebook "): t for name, t in section_timings}
+            audit.write_manifest(
+                staging,
+                run=audit.run_record(run_id, started, datetime.now(UTC)),
+                inputs=inputs,
+                suites=audit.suite_entries(report.suites),
+                validation_ok=report.ok,
+                notebooks=audit.notebook_entries(sections, seconds, NOTEBOOKS_DIR, staging),
+                revision=reservation.manifest_entry(),
+                nondeterministic=audit.NONDETERMINISTIC,
+            )
 
-        stages.run("Publishing", publish)
+        stages.run("Writing the manifest", write_manifest)
+        stages.run("Publishing", publish.publish, staging, reservation.target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -457,6 +465,7 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
             (out / ".staging").rmdir()
         except OSError:
             pass
+    target = reservation.target
     return RunResult(
         report_dir=target,
         html_index=target / "html" / "index.html",
@@ -464,3 +473,77 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
         timings=stages.timings + section_timings,
         warnings=len(report.warnings()),
     )
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _provenance(
+    request: RunRequest,
+    quarter: Quarter,
+    reservation: publish.Reservation,
+    inputs: list[dict],
+    report: validation.ValidationReport,
+) -> dict:
+    """What the audit-trail appendix shows: code, environment, inputs, validation, commands.
+
+    Only what is the same for two builds of the same inputs and code goes here (no times,
+    no absolute paths), so the appendix itself is reproducible; the manifest has the rest.
+    """
+    env = audit.environment(PROJECT_ROOT / "requirements.lock")
+    key = {"jupyter-book", "papermill", "great-expectations", "great_expectations", "pandas",
+           "duckdb", "seaborn", "matplotlib", "nbval", "pyarrow", "numpy"}
+    command = ["pcc-report", "run", "--force", request.force, "--quarter", str(quarter),
+               "--police-uk", "DATA_FOLDER"]
+    if request.period_end:
+        command += ["--period-end", request.period_end]
+    if request.returns is not None:
+        command += ["--returns", "RETURNS_FOLDER"]
+    if request.allow_missing:
+        command += ["--allow-missing"]
+    command += ["--edition", request.edition, "--out", "REPORTS_FOLDER"]
+    folder = f"REPORTS_FOLDER/{request.force}/{quarter}/{reservation.revision}"
+    return {
+        "code": audit.code_version(PROJECT_ROOT),
+        "environment": {
+            "python": env["python"],
+            "platform": env["platform"],
+            "lock_file_sha256": env["lock_file"]["sha256"],
+            "packages": [d for d in env["distributions"] if d["name"].lower() in key],
+        },
+        "inputs": [{k: v for k, v in entry.items() if k != "data_root"} for entry in inputs],
+        "validation": {"ok": report.ok, "errors": len(report.errors()),
+                       "warnings": len(report.warnings()),
+                       "suites": audit.suite_entries(report.suites)},
+        "revision": reservation.manifest_entry(),
+        "commands": {
+            "rebuild": " ".join(command),
+            "verify": f"pcc-report verify {folder} --data-root DATA_FOLDER",
+            "nbval": "see README.md, 'Checking a report with nbval'",
+        },
+    }
+
+
+def _assemble_book(
+    book_dir: Path,
+    sections: list[Section],
+    force: ForceConfig,
+    quarter: Quarter,
+    meeting: str | None,
+    reservation: publish.Reservation,
+) -> None:
+    """Static pages, configuration and table of contents beside the executed notebooks."""
+    static_pages = []
+    for page in sorted(BOOK_DIR.glob("*.md")):
+        shutil.copy(page, book_dir / page.name)
+        static_pages.append(page.stem)
+    config = _book_config(force, quarter, meeting, reservation)
+    (book_dir / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False),
+                                          encoding="utf-8")
+    (book_dir / "_toc.yml").write_text(
+        yaml.safe_dump(_toc(sections, static_pages), sort_keys=False), encoding="utf-8"
+    )
+    for extra in ("_static", "_templates"):
+        if (BOOK_DIR / extra).is_dir():
+            shutil.copytree(BOOK_DIR / extra, book_dir / extra)

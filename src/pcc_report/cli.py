@@ -1,7 +1,8 @@
 """``pcc-report``: the analyst's and auditor's command line.
 
-Exit codes: 0 built; 1 build failed; 2 unusable inputs or arguments; 3 validation
-failed (nothing published); 4 a report already exists and was left untouched.
+Exit codes: 0 success; 1 build failed; 2 unusable inputs or arguments; 3 validation
+failed (nothing published); 4 a report already exists and was left untouched; 5 another
+build of the same force and quarter is running; 6 verification failed.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-EPILOG = """exit codes: 0 report built; 1 the build failed; 2 unusable inputs or arguments;
-3 input validation failed (nothing published); 4 a report already exists (left untouched)
+EPILOG = """exit codes: 0 success; 1 the build failed; 2 unusable inputs or arguments;
+3 input validation failed (nothing published); 4 a report already exists (left untouched);
+5 another build of the same force and quarter is running; 6 verification failed
 
 example:
   pcc-report run --force lancashire --quarter 2022-23-Q2 --police-uk ../shared/data/police-uk
@@ -54,8 +56,28 @@ def _parser() -> argparse.ArgumentParser:
                      "see returns/README.md); measures without a return show 'not available'")
     run.add_argument("--edition", choices=("public", "restricted"), default="public",
                      help="public (default) leaves out measures marked restricted")
+    run.add_argument("--reissue", metavar="REASON",
+                     help="publish a new revision (r2, r3, ...) beside the existing report, "
+                     "stating why; the original is never changed")
     run.add_argument("--meeting", metavar="TEXT",
                      help="panel meeting date for the front sheet, e.g. '12 December 2022'")
+
+    verify = commands.add_parser(
+        "verify",
+        help="prove a published report: hashes, inputs, and re-execution of every section",
+        description="Check the manifest digest and every file's hash, check the inputs still "
+        "match, re-execute every notebook with its recorded parameters in a temporary folder "
+        "and compare outputs, tables and figures. Never modifies the report folder.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument("report", type=Path, metavar="REPORT_DIR",
+                        help="a published report folder, e.g. reports/lancashire/2022-23-Q2/r1")
+    verify.add_argument("--data-root", action="append", default=[], metavar="DIR|OLD=NEW",
+                        help="where the inputs are now, if they moved: one folder for all, or "
+                        "RECORDED_ROOT=NEW_ROOT (repeat for police.uk and returns folders)")
+    verify.add_argument("--no-reexecute", action="store_true",
+                        help="check hashes and inputs only (fast)")
 
     demo = commands.add_parser(
         "demo-data",
@@ -66,7 +88,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pcc_report.build import BuildError, RunRequest, run_report
+    from pcc_report.build import RunRequest, run_report
+    from pcc_report.errors import ReportError
 
     request = RunRequest(
         force=args.force,
@@ -78,11 +101,12 @@ def _run(args: argparse.Namespace) -> int:
         meeting=args.meeting,
         returns=args.returns,
         edition=args.edition,
+        reissue=args.reissue,
     )
     start = time.perf_counter()
     try:
         result = run_report(request)
-    except BuildError as exc:
+    except ReportError as exc:
         print(f"\npcc-report: {exc}", file=sys.stderr)
         return exc.exit_code
     print(
@@ -93,6 +117,28 @@ def _run(args: argparse.Namespace) -> int:
         f"  PDF:    {result.pdf}"
     )
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from pcc_report import audit
+    from pcc_report.errors import VerificationFailed
+
+    roots: Path | dict[str, Path] | None = None
+    if len(args.data_root) == 1 and "=" not in args.data_root[0]:
+        roots = Path(args.data_root[0])
+    elif args.data_root:
+        pairs = [item.split("=", 1) for item in args.data_root]
+        if any(len(pair) != 2 for pair in pairs):
+            print("pcc-report: give --data-root once as DIR, or as OLD=NEW", file=sys.stderr)
+            return 2
+        roots = {old: Path(new) for old, new in pairs}
+    if not (args.report / audit.MANIFEST_NAME).is_file():
+        print(f"pcc-report: no {audit.MANIFEST_NAME} in {args.report}", file=sys.stderr)
+        return 2
+    result = audit.verify(args.report, data_root=roots, reexecute=not args.no_reexecute,
+                          progress=lambda message: print(message, file=sys.stderr, flush=True))
+    print(result.format())
+    return 0 if result.ok else VerificationFailed.exit_code
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -110,7 +156,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"run": _run, "demo-data": _demo}
+    handlers = {"run": _run, "verify": _verify, "demo-data": _demo}
     return handlers[args.command](args)
 
 

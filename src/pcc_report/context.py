@@ -23,6 +23,7 @@ from pcc_report.present import Outputs
 
 TIDY_FILE = "street_monthly.parquet"
 INPUTS_FILE = "inputs.json"
+PROVENANCE_FILE = "provenance.json"
 INCOMPLETE = "incomplete data"
 
 
@@ -110,6 +111,11 @@ class SectionContext:
         """The validation results written before the sections ran."""
         path = self.data_dir.parent / "validation" / "validation.json"
         return json.loads(path.read_text(encoding="utf-8"))
+
+    @property
+    def provenance(self) -> dict:
+        """Code version, environment, input hashes, validation outcome and commands."""
+        return json.loads((self.data_dir / PROVENANCE_FILE).read_text(encoding="utf-8"))
 
     @property
     def inputs(self) -> dict:

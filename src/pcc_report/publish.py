@@ -11,8 +11,7 @@ why. :func:`lock` keeps two builds of the same force and quarter from racing for
 revision, :func:`reserve` picks the revision, and :func:`publish` moves the finished staging
 folder into place with one rename, refusing to replace anything.
 
-The exceptions carry ``exit_code`` like :class:`pcc_report.build.BuildError` (this module
-cannot import build, which imports it).
+Refusals are the :mod:`pcc_report.errors` exceptions, each with its exit code.
 """
 
 from __future__ import annotations
@@ -29,32 +28,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pcc_report.errors import NothingToReissue, ReportError, ReportExists, ReportLocked
+
 REVISION_RE = re.compile(r"^r([1-9][0-9]*)$")
 LOCKS_DIR = ".locks"
-
-
-class PublishError(Exception):
-    """Publication refused: ``str()`` is the message for the analyst, ``exit_code`` the code."""
-
-    exit_code = 1
-
-
-class ReportExists(PublishError):
-    """A report is already published and was left untouched: exit code 4."""
-
-    exit_code = 4
-
-
-class ReportLocked(PublishError):
-    """Another build of the same force and quarter is running: exit code 5."""
-
-    exit_code = 5
-
-
-class NothingToReissue(PublishError):
-    """``--reissue`` was given but no report exists to reissue: exit code 2 (bad arguments)."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -199,7 +176,7 @@ def publish(staging: Path, target: Path) -> Path:
     """
     staging, target = Path(staging), Path(target)
     if not staging.is_dir():
-        raise PublishError(f"nothing to publish: {staging} is not a folder")
+        raise ReportError(f"nothing to publish: {staging} is not a folder")
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         target.mkdir()
@@ -214,9 +191,9 @@ def publish(staging: Path, target: Path) -> Path:
         with contextlib.suppress(OSError):
             target.rmdir()
         if exc.errno == errno.EXDEV:
-            raise PublishError(
+            raise ReportError(
                 f"cannot publish {staging} to {target} in one step: they are on different "
                 "file systems; stage inside the reports folder"
             ) from exc
-        raise PublishError(f"publishing {staging} to {target} failed: {exc}") from exc
+        raise ReportError(f"publishing {staging} to {target} failed: {exc}") from exc
     return target

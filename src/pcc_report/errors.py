@@ -1,0 +1,48 @@
+"""Why a run stopped, and the exit code the command line gives for it.
+
+Every refusal the analyst or auditor can meet is one of these, so the CLI maps them to
+exit codes in one place: 1 build failed, 2 unusable inputs or arguments, 3 validation
+failed, 4 report already published, 5 another build is running, 6 verification failed.
+"""
+
+from __future__ import annotations
+
+
+class ReportError(Exception):
+    """A run stopped; ``str()`` is the message for the analyst, ``exit_code`` for the shell."""
+
+    exit_code = 1
+
+
+class InputError(ReportError):
+    """The inputs or arguments cannot be used (missing folder, bad period)."""
+
+    exit_code = 2
+
+
+class ValidationFailed(ReportError):
+    """Error-level validation failures; the results are written for the analyst."""
+
+    exit_code = 3
+
+
+class ReportExists(ReportError):
+    """A report is already published and was left untouched."""
+
+    exit_code = 4
+
+
+class ReportLocked(ReportError):
+    """Another build of the same force and quarter is running."""
+
+    exit_code = 5
+
+
+class NothingToReissue(InputError):
+    """``--reissue`` was given but no report exists to reissue."""
+
+
+class VerificationFailed(ReportError):
+    """``verify`` found a difference between a report and its manifest or inputs."""
+
+    exit_code = 6
