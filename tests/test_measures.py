@@ -21,6 +21,7 @@ from pcc_report.measures import (
     assess,
     assess_all,
     compare_windows,
+    comparisons_table,
     dashboard_table,
     definitions_table,
     load_catalogue,
@@ -692,3 +693,22 @@ def test_definitions_table_in_words():
     assert table.iloc[1]["Unit"] == "snapshot (value at the end of the period)"
     assert table.iloc[1]["Polarity"] == "no preferred direction (not rated)"
     assert table.iloc[1]["Target"] == "none"
+
+
+def test_comparisons_table_shows_every_comparison_period():
+    a = assess(measure(), fy_tidy(), {}, report_windows(Month(2023, 3), baseline_fy=2020))
+    table = comparisons_table([a])
+    assert len(table) == 5
+    quarter = table[table["Comparison"] == "Latest quarter against the same quarter last year"]
+    row = quarter.iloc[0]
+    # Jan-Mar 2023 = 906 against Jan-Mar 2022 = 606 (see the March worked example above)
+    assert (row["Period"], row["Value"]) == ("January 2023 to March 2023", "906")
+    assert (row["Comparator period"], row["Comparator value"]) == (
+        "January 2022 to March 2022", "606")
+    assert row["Change"] == f"{300 / 606 * 100:+.1f}%"
+    assert row["Rating"] == "Red ↑"  # lower is better, 49.5% worse: beyond the tolerance
+    baseline = table[table["Comparison"] == "Latest 12 months against the baseline year"].iloc[0]
+    assert baseline["Comparator period"] == "April 2020 to March 2021"
+    assert baseline["Comparator value"] == "378"
+    raw = comparisons_table([a], raw=True)
+    assert raw.loc[raw["comparison"] == "fytd_vs_last_ytd", "change"].iloc[0] == 1200

@@ -28,7 +28,8 @@ def test_table_writes_csv_and_a_captioned_myst_table(tmp_path: Path) -> None:
     frame = pd.DataFrame({"District": ["=cmd|' /C calc'!A0", "Preston"], "Crimes": [1200, 35]})
     md = Outputs(tmp_path).table(frame, "t", "Crimes by district",
                                  formats={"Crimes": lambda v: f"{v:,}"}).data
-    assert md.startswith(":::{table} Crimes by district\n:name: tbl-t\n:class: longtable\n")
+    assert md.startswith(":::{table} Crimes by district\n:name: tbl-t\n:class: longtable\n"
+                         ":widths: 18 5\n")
     assert "| Preston | 35 |" in md and "| \\=cmd\\|' /C calc'!A0 | 1,200 |" in md
     written = (tmp_path / "t.csv").read_text()
     assert written == "District,Crimes\n'=cmd|' /C calc'!A0,1200\nPreston,35\n"

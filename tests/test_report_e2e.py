@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import html
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from pcc_report.build import RunRequest, run_report
 from pcc_report.errors import ValidationFailed
+from pcc_report.present import fingerprint
 
 pytestmark = pytest.mark.e2e
 
@@ -238,3 +240,26 @@ def test_survey_change_is_classified_by_an_independent_z_test(lancashire_report,
     assert sentence, "no survey sentence for public confidence"
     assert sentence.group(1) == expected
     assert f"{p1 * 100:.1f}%" in page
+
+
+def test_each_section_names_its_notebook_and_inputs(lancashire_report) -> None:
+    html_dir = lancashire_report.report_dir / "html"
+    for page, template in (("recorded-crime", "recorded_crime"), ("districts", "districts"),
+                           ("priority-tackle-crime", "priority"), ("performance", "performance")):
+        text = _page_text(html_dir / f"{page}.html")
+        assert f"Source: computed by the section notebook {template}.ipynb" in text
+        assert "built from the 31 police.uk files listed in the audit trail" in text
+    assert "force returns (calls.csv" in _page_text(html_dir / "performance.html")
+    audit_page = _page_text(html_dir / "audit-trail.html")
+    first = json.loads((lancashire_report.report_dir / "manifest.json").read_text())["inputs"][0]
+    assert first["path"] in audit_page and fingerprint(first["sha256"]) in audit_page
+    assert "pcc-report verify REPORTS_FOLDER/lancashire/2022-23-Q2/r1" in audit_page
+
+
+def test_priority_pages_show_every_comparison_period(lancashire_report) -> None:
+    rows = _table_rows(lancashire_report.report_dir / "html" / "priority-tackle-crime.html",
+                       "tbl-priority-tackle-crime-comparisons")
+    burglary = {r[1]: r for r in rows if r[0] == "Burglary"}
+    quarter = burglary["Latest quarter against the same quarter last year"]
+    assert quarter[2] == "July 2022 to September 2022"
+    assert quarter[4] == "July 2021 to September 2021"

@@ -112,6 +112,20 @@ class SectionContext:
         path = self.data_dir.parent / "validation" / "validation.json"
         return json.loads(path.read_text(encoding="utf-8"))
 
+    def source_note(self, template: str, *, returns: bool = False) -> str:
+        """Which notebook and which inputs made this section: the reader's audit trail."""
+        inputs = self.inputs
+        text = (
+            f"Source: computed by the section notebook {template} (its executed copy is in "
+            f"the report folder's notebooks folder) from the monthly table "
+            f"data/{TIDY_FILE}, built from the {len(inputs['files'])} police.uk files "
+            f"listed in the audit trail"
+        )
+        if returns:
+            supplied = ", ".join(inputs.get("returns") or []) or "none supplied"
+            text += f", and the force returns ({supplied})"
+        return text + ". Every table here is also in the report folder's data/tables as CSV."
+
     @property
     def provenance(self) -> dict:
         """Code version, environment, input hashes, validation outcome and commands."""

@@ -1085,3 +1085,57 @@ def definitions_table(
     ]
     columns = ["Measure", "Priority", "Unit", "Polarity", "Source", "Definition", "Target"]
     return pd.DataFrame(rows, columns=columns)
+
+
+# Every comparison shown on a priority page, in reading order, with its plain name.
+COMPARISON_NAMES: dict[str, str] = {
+    "latest_12_vs_previous_12": "Latest 12 months against the previous 12",
+    "latest_quarter_vs_previous_quarter": "Latest quarter against the previous quarter",
+    "latest_quarter_vs_same_quarter_last_year": "Latest quarter against the same quarter "
+    "last year",
+    "fytd_vs_last_ytd": "Financial year to date against the same period last year",
+    "latest_12_vs_baseline": "Latest 12 months against the baseline year",
+}
+
+
+def comparisons_table(
+    assessments: Iterable[MeasureAssessment], *, raw: bool = False
+) -> pd.DataFrame:
+    """Every comparison window of each measure: periods, values, change and rating.
+
+    One row per measure and comparison, so the latest quarter, the financial year to date
+    and the baseline are read the same way as the 12-month view. ``raw=True`` gives numbers
+    and codes for the CSV audit trail.
+    """
+    rows = []
+    for a in assessments:
+        for key, name in COMPARISON_NAMES.items():
+            c = a.comparisons[key]
+            if raw:
+                rows.append({
+                    "measure_id": a.measure.id, "comparison": key,
+                    "current_first": str(c.current.window.first) if c.current.window else None,
+                    "current_last": str(c.current.window.last) if c.current.window else None,
+                    "current_value": c.current.value, "current_status": c.current.status,
+                    "comparator_first": (str(c.comparator.window.first)
+                                         if c.comparator.window else None),
+                    "comparator_last": (str(c.comparator.window.last)
+                                        if c.comparator.window else None),
+                    "comparator_value": c.comparator.value,
+                    "comparator_status": c.comparator.status,
+                    "change": c.change, "pct_change": c.pct_change,
+                    "rag": c.rating.rag, "direction": c.rating.direction,
+                })
+                continue
+            rows.append({
+                "Measure": a.measure.title,
+                "Comparison": name,
+                "Period": c.current.window.span if c.current.window else NOT_AVAILABLE,
+                "Value": format_window(a.measure, c.current),
+                "Comparator period": (c.comparator.window.span if c.comparator.window
+                                      else NOT_AVAILABLE),
+                "Comparator value": format_window(a.measure, c.comparator),
+                "Change": format_change(a.measure, c),
+                "Rating": format_rating(c),
+            })
+    return pd.DataFrame(rows)

@@ -14,7 +14,7 @@ from pcc_report.context import SectionContext
 from pcc_report.crime import percent_change
 from pcc_report.ingest import ANTI_SOCIAL_BEHAVIOUR
 from pcc_report.measures import MeasureAssessment
-from pcc_report.present import fmt_count, fmt_share
+from pcc_report.present import fingerprint, fmt_count, fmt_share
 
 
 def change_phrase(current: int, previous: int) -> str:
@@ -282,7 +282,8 @@ def revision_statement(revision: dict) -> str:
 
 def audit_inputs(provenance: dict) -> pd.DataFrame:
     """The inputs table of the audit-trail appendix: path, rows, size and SHA-256."""
-    rows = [(i["path"], i.get("rows"), i["size"], i["sha256"]) for i in provenance["inputs"]]
+    rows = [(i["path"], i.get("rows"), i["size"], fingerprint(i["sha256"]))
+            for i in provenance["inputs"]]
     return pd.DataFrame(rows, columns=["Input file", "Rows", "Bytes", "SHA-256"])
 
 

@@ -92,7 +92,8 @@ class Outputs:
     ) -> Markdown:
         """Write ``frame`` to ``<name>.csv`` and return it as a captioned MyST table.
 
-        Tables are typeset as LaTeX longtables so that a long one breaks across pages.
+        Tables are typeset as LaTeX longtables so that a long one breaks across pages, with
+        column widths in proportion to their content so that wide tables wrap within A4.
 
         ``formats`` maps a column to a function that renders its values as text for the
         page; the CSV keeps the unformatted numbers.
@@ -114,9 +115,10 @@ class Outputs:
                 cells.append(md_escape(text))
             rows.append("| " + " | ".join(cells) + " |")
         body = "\n".join([header, rule, *rows])
+        widths = " ".join(str(w) for w in _column_widths(frame, formats))
         return Markdown(
-            f":::{{table}} {md_escape(caption)}\n:name: tbl-{name}\n:class: longtable\n\n"
-            f"{body}\n:::\n"
+            f":::{{table}} {md_escape(caption)}\n:name: tbl-{name}\n:class: longtable\n"
+            f":widths: {widths}\n\n{body}\n:::\n"
         )
 
     def figure(self, fig, name: str, alt: str, caption: str) -> Markdown:  # noqa: ANN001
@@ -136,6 +138,22 @@ class Outputs:
             f":::{{figure}} {path.as_posix()}\n:alt: {alt_text}\n:name: fig-{name}\n\n"
             f"{md_escape(caption)}\n:::\n"
         )
+
+
+def _column_widths(frame: pd.DataFrame, formats: dict) -> list[int]:
+    """Relative column widths from the longest text in each column (header included)."""
+    widths = []
+    for column in frame.columns:
+        render = formats.get(column, str)
+        cells = [len(str(render(v))) for v in frame[column]] if len(frame) else []
+        longest = max([len(str(column)) // 2, *cells, 1])
+        widths.append(max(4, min(30, longest)))
+    return widths
+
+
+def fingerprint(sha256: str) -> str:
+    """A SHA-256 in groups of 16 hex digits, so it wraps in a table cell (A4 PDF)."""
+    return " ".join(sha256[i : i + 16] for i in range(0, len(sha256), 16))
 
 
 def text(paragraph: str) -> Markdown:
