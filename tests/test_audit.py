@@ -438,13 +438,11 @@ def test_an_altered_notebook_output_also_fails_re_execution(small: Path) -> None
     assert "2,113" in difference and "2,112" in difference
 
 
-def test_re_execution_catches_outputs_the_code_does_not_produce(small: Path) -> None:
-    """A forger who edits a table and then rewrites the whole manifest is still caught."""
-    _flip_byte(small / "data/tables/westshire-crimes.csv", b"640", b"641")
-    manifest = _manifest(small)
-    (small / audit.MANIFEST_NAME).unlink()
+def _rewrite_manifest(report: Path, manifest: dict) -> None:
+    """Write a fresh, self-consistent manifest over the report as it is now (a forger's move)."""
+    (report / audit.MANIFEST_NAME).unlink()
     audit.write_manifest(
-        small,
+        report,
         run=manifest["run"],
         inputs=manifest["inputs"],
         suites=manifest["validation"]["suites"],
@@ -455,6 +453,13 @@ def test_re_execution_catches_outputs_the_code_does_not_produce(small: Path) -> 
         code=manifest["code"],
         env=manifest["environment"],
     )
+
+
+def test_re_execution_catches_outputs_the_code_does_not_produce(small: Path) -> None:
+    """A forger who edits a table and then rewrites the whole manifest is still caught."""
+    _flip_byte(small / "data/tables/westshire-crimes.csv", b"640", b"641")
+    manifest = _manifest(small)
+    _rewrite_manifest(small, manifest)
     assert _verify(small, reexecute=False).ok  # the hashes alone are now consistent
     result = _verify(small)
     assert not result.ok
@@ -573,19 +578,7 @@ def test_a_failing_re_execution_fails_its_section(small: Path) -> None:
     del values["westshire"]
     manifest = _manifest(small)
     (small / "data" / "values.json").write_text(json.dumps(values, indent=1) + "\n")
-    (small / audit.MANIFEST_NAME).unlink()
-    audit.write_manifest(
-        small,
-        run=manifest["run"],
-        inputs=manifest["inputs"],
-        suites=manifest["validation"]["suites"],
-        validation_ok=True,
-        notebooks=manifest["notebooks"],
-        revision=manifest["revision"],
-        nondeterministic=manifest["nondeterministic"],
-        code=manifest["code"],
-        env=manifest["environment"],
-    )
+    _rewrite_manifest(small, manifest)
     result = _verify(small)
     assert result.sections["crimes-westshire"] == (
         "fail: re-execution failed: KeyError: 'westshire'"

@@ -709,6 +709,12 @@ class _SectionOutcome:
     produced: set[str]
     seconds: float
 
+    @classmethod
+    def failed(cls, name: str, reason: str, start: float) -> _SectionOutcome:
+        """A section that could not be re-executed at all, with the reason."""
+        return cls(name, f"fail: {reason}", [f"section {name}: {reason}"], set(),
+                   time.perf_counter() - start)
+
 
 def _reexecute(entry: dict, report_dir: Path, work: Path, templates_dir: Path) -> _SectionOutcome:
     """Re-run one section; an unexpected error fails that section, not the whole verify."""
@@ -718,13 +724,7 @@ def _reexecute(entry: dict, report_dir: Path, work: Path, templates_dir: Path) -
     except Exception as exc:  # noqa: BLE001 - reported per section
         name = entry.get("name", "?")
         reason = f"could not be re-executed: {type(exc).__name__}: {exc}"
-        return _SectionOutcome(
-            name,
-            f"fail: {reason}",
-            [f"section {name}: {reason}"],
-            set(),
-            time.perf_counter() - start,
-        )
+        return _SectionOutcome.failed(name, reason, start)
 
 
 def _reexecute_section(
@@ -742,25 +742,13 @@ def _reexecute_section(
     start = time.perf_counter()
     if not (_SAFE_NAME.fullmatch(name) and _SAFE_TEMPLATE.fullmatch(entry["template"])):
         reason = "the manifest names a section or template that is not a plain file name"
-        return _SectionOutcome(
-            name,
-            f"fail: {reason}",
-            [f"section {name!r}: {reason}"],
-            set(),
-            time.perf_counter() - start,
-        )
+        return _SectionOutcome.failed(name, reason, start)
     reasons: list[str] = []
     problems: list[str] = []
     template = templates_dir / entry["template"]
     if not template.is_file():
         reason = f"template {entry['template']} not found in {templates_dir}"
-        return _SectionOutcome(
-            name,
-            f"fail: {reason}",
-            [f"section {name}: {reason}"],
-            set(),
-            time.perf_counter() - start,
-        )
+        return _SectionOutcome.failed(name, reason, start)
     current = sha256_file(template)
     if current != entry["template_sha256"]:
         reason = (
