@@ -31,26 +31,17 @@ from pathlib import Path
 
 import numpy as np
 
+from pcc_report.ingest import ANTI_SOCIAL_BEHAVIOUR
+from pcc_report.periods import Month, Quarter
+from pcc_report.validation import STREET_COLUMNS
+
 DEFAULT_SEED = 20240401
 FIRST_MONTH = "2019-04"
 LAST_MONTH = "2023-03"
 FORCE_SLUG = "demoshire"
 
-STREET_HEADER = (
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-)
-ASB = "Anti-social behaviour"
+STREET_HEADER = STREET_COLUMNS
+ASB = ANTI_SOCIAL_BEHAVIOUR
 NO_LOCATION = "No Location"  # spelt exactly as police.uk spells it, capital L
 UNDER_INVESTIGATION = "Under investigation"
 AWAITING_COURT = "Awaiting court outcome"
@@ -186,17 +177,12 @@ LANDMARKS = (
 
 
 def _month_index(month: str) -> int:
-    """Months since year 0, so that month arithmetic is integer arithmetic."""
-    if len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit():
-        raise ValueError(f"month must be YYYY-MM, got {month!r}")
-    year, mon = int(month[:4]), int(month[5:])
-    if not 1 <= mon <= 12:
-        raise ValueError(f"month must be YYYY-MM, got {month!r}")
-    return year * 12 + mon - 1
+    """Months since year 0 (periods.Month.index), so month arithmetic is integer arithmetic."""
+    return Month.parse(month).index
 
 
 def _month_label(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return str(Month.from_index(index))
 
 
 def _month_range(first_month: str, last_month: str) -> list[int]:
@@ -543,9 +529,7 @@ def _monthly_counts(
 
 def quarter_label(index: int) -> str:
     """Financial-year quarter of a month index, e.g. July 2022 -> '2022-23-Q2' (Q1 = Apr-Jun)."""
-    year, mon = index // 12, index % 12 + 1
-    start = year if mon >= 4 else year - 1
-    return f"{start}-{(start + 1) % 100:02d}-Q{(mon - 4) % 12 // 3 + 1}"
+    return str(Quarter.containing(Month.from_index(index)))
 
 
 def _first_time_entrant_rows(months: Sequence[int], rng: np.random.Generator) -> list[tuple]:

@@ -23,11 +23,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from pcc_report.periods import Month
+from pcc_report.validation import STREET_COLUMNS
 
-STREET_COLUMNS = (
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
-)  # fmt: skip
 ANTI_SOCIAL_BEHAVIOUR = "Anti-social behaviour"
 NO_LOCATION = "No location"
 

@@ -1322,3 +1322,14 @@ def _md(value: Any) -> str:
 
 def _md_code(value: str) -> str:
     return value.replace("`", "'")
+
+
+@cache
+def street_crime_types(expectations_dir: Path = DEFAULT_EXPECTATIONS_DIR) -> tuple[str, ...]:
+    """The crime types the reviewed street suite accepts: the one list other modules check."""
+    suite = json.loads((Path(expectations_dir) / f"{STREET_SUITE}.json").read_text("utf-8"))
+    for spec in suite["expectations"]:
+        if spec["type"] == "expect_column_values_to_be_in_set" and \
+                spec["kwargs"].get("column") == "Crime type":
+            return tuple(spec["kwargs"]["value_set"])
+    raise ValueError(f"the {STREET_SUITE} suite has no crime-type rule")
