@@ -16,7 +16,6 @@ import yaml
 from pcc_report.measures import (
     CatalogueError,
     Measure,
-    ReturnsError,
     WindowValue,
     assess,
     assess_all,
@@ -25,13 +24,12 @@ from pcc_report.measures import (
     dashboard_table,
     definitions_table,
     load_catalogue,
-    load_returns,
     monthly_series,
     part2_table,
-    read_return,
     window_value,
 )
 from pcc_report.periods import Month, Window, month_range, report_windows
+from pcc_report.returns import ReturnsError, load_returns, read_return
 
 PRIORITIES = {
     "tackle-crime": "Tackle crime and re-offending",

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from pcc_report import validation
+from pcc_report.police_uk import STREET_COLUMNS
 from pcc_report.validation import (
-    STREET_COLUMNS,
     Problem,
     ValidationReport,
     check_street_file,

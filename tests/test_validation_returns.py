@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from pcc_report import demo, measures, validation
+from pcc_report import demo, returns, validation
+from pcc_report.returns import RETURNS
 from pcc_report.validation import (
-    RETURNS,
     Problem,
     ValidationReport,
     return_suite_name,
@@ -212,13 +212,13 @@ def lines(problem: Problem) -> set[int]:
 
 
 def test_one_suite_per_return_matching_templates_and_reader() -> None:
-    assert set(RETURNS) == set(measures.RETURN_COLUMNS) == set(HEADERS)
+    assert set(RETURNS) == set(returns.RETURN_COLUMNS) == set(HEADERS)
     for name in RETURNS:
         suite = suite_json(name)
         assert suite["name"] == return_suite_name(name)
         template = (TEMPLATES / f"{name}.csv").read_text(encoding="utf-8").strip().split(",")
         assert list(validation._template_columns(suite)) == template == HEADERS[name]
-        assert template == list(measures.RETURN_COLUMNS[name])
+        assert template == list(returns.RETURN_COLUMNS[name])
         rules = [e["meta"]["rule"] for e in suite["expectations"]]
         assert len(rules) == len(set(rules)), f"{name}: rules must be unique"
         assert all(e["meta"]["level"] in ("error", "warning") for e in suite["expectations"])
@@ -344,7 +344,7 @@ def test_demo_returns_pass_with_no_problems(tmp_path: Path) -> None:
     assert len(report.suites) == len(RETURNS) == len(paths)
     assert report.rows_checked == sum(p.read_bytes().count(b"\n") - 1 for p in paths)
     # What passes validation is read by the measures without complaint.
-    assert set(measures.load_returns(folder)) == set(RETURNS)
+    assert set(returns.load_returns(folder)) == set(RETURNS)
 
 
 def test_blank_templates_are_only_warned_about(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from pcc_report.config import PROJECT_ROOT, ForceConfig, load_force_config
 from pcc_report.context import INPUTS_FILE, PROVENANCE_FILE, TIDY_FILE
 from pcc_report.errors import InputError, ReportError, ValidationFailed
 from pcc_report.periods import Month, Quarter, report_windows, required_months, resolve_period_end
-from pcc_report.validation import RETURNS
+from pcc_report.returns import RETURNS
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 BOOK_DIR = PROJECT_ROOT / "book"

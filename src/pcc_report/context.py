@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pcc_report import measures
+from pcc_report import measures, returns
 from pcc_report.config import ForceConfig, load_force_config
 from pcc_report.crime import load_tidy
 from pcc_report.periods import Month, Quarter, Window, report_windows
@@ -96,7 +96,7 @@ class SectionContext:
         return measures.assess_all(
             catalogue,
             self.tidy,
-            measures.load_returns(self.data_dir / "returns"),
+            returns.load_returns(self.data_dir / "returns"),
             self.period_end,
             baseline_fy=self.force.baseline_fy,
             edition=self.edition,

@@ -14,8 +14,8 @@ import pandas as pd
 import yaml
 
 from pcc_report.config import CONFIG_DIR
-from pcc_report.ingest import ANTI_SOCIAL_BEHAVIOUR
 from pcc_report.periods import Window
+from pcc_report.police_uk import ANTI_SOCIAL_BEHAVIOUR
 
 ALL_CRIME = "All recorded crime (excluding ASB)"
 

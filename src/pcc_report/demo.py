@@ -31,18 +31,15 @@ from pathlib import Path
 
 import numpy as np
 
-from pcc_report.ingest import ANTI_SOCIAL_BEHAVIOUR
 from pcc_report.periods import Month, Quarter
-from pcc_report.validation import STREET_COLUMNS
+from pcc_report.police_uk import ANTI_SOCIAL_BEHAVIOUR, NO_LOCATION, STREET_COLUMNS
 
 DEFAULT_SEED = 20240401
 FIRST_MONTH = "2019-04"
 LAST_MONTH = "2023-03"
 FORCE_SLUG = "demoshire"
 
-STREET_HEADER = STREET_COLUMNS
 ASB = ANTI_SOCIAL_BEHAVIOUR
-NO_LOCATION = "No Location"  # spelt exactly as police.uk spells it, capital L
 UNDER_INVESTIGATION = "Under investigation"
 AWAITING_COURT = "Awaiting court outcome"
 
@@ -416,7 +413,7 @@ def generate_street_data(
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f, lineterminator="\r\n")
-            writer.writerow(STREET_HEADER)
+            writer.writerow(STREET_COLUMNS)
             writer.writerows(rows)
         paths.append(path)
         previous = rows

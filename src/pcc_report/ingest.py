@@ -12,7 +12,6 @@ crime type and outcome, with a count.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,12 +22,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from pcc_report.periods import Month
-from pcc_report.validation import STREET_COLUMNS
+from pcc_report.police_uk import STREET_COLUMNS, STREET_FILE_NAME
 
-ANTI_SOCIAL_BEHAVIOUR = "Anti-social behaviour"
+#: The district the tidy table gives a row without an LSOA (kept, never dropped).
 NO_LOCATION = "No location"
-
-_NAME_RE = re.compile(r"^(\d{4}-\d{2})-(.+)-street\.csv(\.gz)?$")
 
 
 class IngestError(Exception):
@@ -56,10 +53,10 @@ def discover_street_files(root: Path, force: str) -> list[StreetFile]:
         raise IngestError(f"police.uk data folder not found: {root}")
     found: dict[str, StreetFile] = {}
     for path in sorted(root.rglob(f"*-{force}-street.csv*")):
-        match = _NAME_RE.match(path.name)
-        if not match or match.group(2) != force or not path.is_file():
+        match = STREET_FILE_NAME.match(path.name)
+        if not match or match["force"] != force or not path.is_file():
             continue
-        month = match.group(1)
+        month = match["month"]
         relative = path.relative_to(root).as_posix()
         if month in found:
             raise IngestError(

@@ -61,6 +61,7 @@ import yaml
 
 from pcc_report.config import CONFIG_DIR
 from pcc_report.periods import Month, Quarter, Window, month_range, report_windows
+from pcc_report.police_uk import crime_types
 from pcc_report.ratings import (
     POLARITIES,
     ProportionChange,
@@ -69,8 +70,8 @@ from pcc_report.ratings import (
     is_missing,
     proportion_change,
 )
+from pcc_report.returns import QUARTERLY_SOURCES, RETURN_COLUMNS
 from pcc_report.spc import SpcResult, spc
-from pcc_report.validation import street_crime_types
 
 CATALOGUE_PATH = CONFIG_DIR / "measures.yml"
 PLAN_PATH = CONFIG_DIR / "plan.yml"
@@ -79,36 +80,7 @@ UNITS: tuple[str, ...] = ("count", "percentage", "snapshot")
 TOLERANCE_KINDS: tuple[str, ...] = ("relative", "points")
 POLICE_UK = "police_uk"
 
-# Each force return: file <source>.csv with these columns and kinds (the templates in
-# returns/templates). "month" is YYYY-MM; "quarter" is a financial quarter, 2022-23-Q2.
-RETURN_COLUMNS: dict[str, dict[str, str]] = {
-    "calls": {
-        "month": "month",
-        "line": "text",
-        "offered": "int",
-        "answered_within_target": "int",
-        "mean_answer_seconds": "float",
-    },
-    "victim_satisfaction": {
-        "month": "month",
-        "crime_group": "text",
-        "respondents": "int",
-        "satisfied": "int",
-    },
-    "public_confidence": {"month": "month", "respondents": "int", "confident": "int"},
-    "workforce": {
-        "month": "month",
-        "police_officers": "float",
-        "pcsos": "float",
-        "special_constables": "float",
-        "cadets": "float",
-    },
-    "domestic_abuse_referrals": {"month": "month", "referrals": "int"},
-    "restorative_justice_referrals": {"month": "month", "referrals": "int"},
-    "first_time_entrants": {"quarter": "quarter", "first_time_entrants": "int"},
-}
 SOURCES: tuple[str, ...] = (POLICE_UK, *RETURN_COLUMNS)
-QUARTERLY_SOURCES = frozenset({"first_time_entrants"})
 
 EDITIONS: tuple[str, ...] = ("public", "restricted")
 SPC_MONTHS = 36  # months of history (to the period end) on an SPC chart
@@ -166,10 +138,6 @@ SERIES_COLUMNS = ["month", "numerator", "denominator", "value"]
 
 class CatalogueError(ValueError):
     """The measure catalogue cannot be used; the message lists every problem found."""
-
-
-class ReturnsError(ValueError):
-    """A force return file cannot be read (missing column, value of the wrong kind)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,7 +297,7 @@ def _check_police_uk(item: dict) -> list[str]:
         return [*errors, f"{given[0]} must be a non-empty list of police.uk crime types"]
     # Checked against the reviewed suite's list: a misspelt crime type in the catalogue would
     # otherwise count zero forever without a word.
-    known = street_crime_types()
+    known = crime_types()
     unknown = [t for t in types if t not in known]
     if unknown:
         errors.append(
@@ -406,65 +374,6 @@ def _build_measure(item: dict[str, Any]) -> Measure:
 
 # ---------------------------------------------------------------------------------------------
 # Force returns
-
-
-def load_returns(folder: Path | str | None) -> dict[str, pd.DataFrame]:
-    """Read every force return present in ``folder``, keyed by source name.
-
-    A missing folder or file means the return was not supplied: it is simply absent from the
-    result, and its measures are "not available" (never zero). Columns are typed here (text
-    as strings, counts as nullable Int64, FTE and seconds as float) so that later sums are
-    exact; the Great Expectations suites run before this and catch value-level problems.
-    """
-    if folder is None or not Path(folder).is_dir():
-        return {}
-    found = {}
-    for source in RETURN_COLUMNS:
-        path = Path(folder) / f"{source}.csv"
-        if path.is_file():
-            found[source] = read_return(path, source)
-    return found
-
-
-def read_return(path: Path, source: str) -> pd.DataFrame:
-    """One return CSV with its template's columns, typed; extra columns are dropped."""
-    columns = RETURN_COLUMNS[source]
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    raw.columns = [c.strip() for c in raw.columns]
-    missing = [c for c in columns if c not in raw.columns]
-    if missing:
-        raise ReturnsError(
-            f"{path}: missing column(s) {', '.join(missing)}; the template is: {','.join(columns)}"
-        )
-    frame = pd.DataFrame(index=raw.index)
-    for column, kind in columns.items():
-        text = raw[column].str.strip()
-        frame[column] = _typed(text, kind, path, column)
-    return frame.reset_index(drop=True)
-
-
-def _typed(text: pd.Series, kind: str, path: Path, column: str) -> pd.Series:
-    def fail(i: int, why: str) -> ReturnsError:
-        # line 1 is the header, so row i of the frame is on line i + 2
-        return ReturnsError(f"{path}, line {i + 2}, column {column}: {text[i]!r} {why}")
-
-    if kind == "text":
-        return text.astype("string")
-    if kind in ("month", "quarter"):
-        parse = Month.parse if kind == "month" else Quarter.parse
-        for i, value in text.items():
-            try:
-                parse(value)
-            except ValueError as exc:
-                raise fail(i, f"is not a {kind} ({exc})") from exc
-        return text.astype("string")
-    numbers = pd.to_numeric(text.replace("", None), errors="coerce")
-    bad = numbers.isna() & (text != "")
-    if kind == "int":
-        bad |= numbers.notna() & (numbers != numbers.round())
-    if bad.any():
-        raise fail(int(bad.idxmax()), f"is not {'a whole number' if kind == 'int' else 'a number'}")
-    return numbers.astype("Int64" if kind == "int" else "float64")
 
 
 # ---------------------------------------------------------------------------------------------

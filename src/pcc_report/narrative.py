@@ -12,8 +12,8 @@ import pandas as pd
 from pcc_report import crime, measures
 from pcc_report.context import SectionContext
 from pcc_report.crime import percent_change
-from pcc_report.ingest import ANTI_SOCIAL_BEHAVIOUR
 from pcc_report.measures import MeasureAssessment
+from pcc_report.police_uk import ANTI_SOCIAL_BEHAVIOUR
 from pcc_report.present import fingerprint, fmt_count, fmt_share
 
 

@@ -73,6 +73,9 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pcc_report.police_uk import EXPECTATIONS_DIR, STREET_COLUMNS, STREET_FILE_NAME, STREET_SUITE
+from pcc_report.returns import RETURNS
+
 if TYPE_CHECKING:  # pandas is imported lazily too: check_street_file does not need it.
     import pandas
 
@@ -90,16 +93,7 @@ __all__ = [
 ]
 
 #: Where the expectation suites live: ``<repo>/expectations`` (the package is installed editable).
-DEFAULT_EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
-
-#: Name of the police.uk street suite; also the JSON file's stem.
-STREET_SUITE = "police_uk_street"
-
-#: The police.uk street-level header, in order.
-STREET_COLUMNS: tuple[str, ...] = (
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
-)  # fmt: skip
+DEFAULT_EXPECTATIONS_DIR = EXPECTATIONS_DIR
 
 #: Columns added by ``pcc_report.ingest`` to trace every row back to its file and line.
 INGEST_COLUMNS: tuple[str, ...] = ("source_file", "source_line", "file_month", "force")
@@ -109,19 +103,6 @@ DERIVED_COLUMNS: tuple[str, ...] = (
     "_longitude_number",
     "_latitude_number",
     "_month_rows_vs_median",
-)
-
-#: The force returns, in the order they are validated and reported: each is ``<name>.csv`` in
-#: the returns folder (template ``returns/templates/<name>.csv``), validated by the suite
-#: ``expectations/returns_<name>.json``.
-RETURNS: tuple[str, ...] = (
-    "calls",
-    "victim_satisfaction",
-    "public_confidence",
-    "workforce",
-    "domestic_abuse_referrals",
-    "restorative_justice_referrals",
-    "first_time_entrants",
 )
 
 #: Suite name on problems about the returns folder itself (a file that is not a known return).
@@ -155,7 +136,6 @@ _SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xls", ".xlsm", ".ods"})
 _PLAIN_NUMBER = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
 _QUARTER = re.compile(r"^(?P<start>[0-9]{4})-(?P<end>[0-9]{2})-Q[1-4]$")
 
-_FILE_NAME = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>.+)-street\.csv(?:\.gz)?$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
@@ -442,7 +422,7 @@ def check_street_file(path: Path, display_name: str | None = None) -> list[Probl
             )
         )
 
-    name_match = _FILE_NAME.match(path.name)
+    name_match = STREET_FILE_NAME.match(path.name)
     if name_match is None:
         problem(
             RULE_FILE_NAME,
@@ -1322,14 +1302,3 @@ def _md(value: Any) -> str:
 
 def _md_code(value: str) -> str:
     return value.replace("`", "'")
-
-
-@cache
-def street_crime_types(expectations_dir: Path = DEFAULT_EXPECTATIONS_DIR) -> tuple[str, ...]:
-    """The crime types the reviewed street suite accepts: the one list other modules check."""
-    suite = json.loads((Path(expectations_dir) / f"{STREET_SUITE}.json").read_text("utf-8"))
-    for spec in suite["expectations"]:
-        if spec["type"] == "expect_column_values_to_be_in_set" and \
-                spec["kwargs"].get("column") == "Crime type":
-            return tuple(spec["kwargs"]["value_set"])
-    raise ValueError(f"the {STREET_SUITE} suite has no crime-type rule")
