@@ -3,9 +3,12 @@
 import pytest
 
 from pcc_report.periods import (
+    ASSESSMENT_WINDOWS,
     Month,
     PeriodError,
     Quarter,
+    assessment_windows,
+    month_range,
     report_windows,
     required_months,
     resolve_period_end,
@@ -95,3 +98,21 @@ def test_baseline_and_required_months() -> None:
     needed = [str(m) for m in required_months(report_windows(Month(2022, 6)))]
     assert needed[0] == "2020-07" and needed[-1] == "2022-06" and len(needed) == 24
     assert "2020-08" in needed and "2020-09" in needed
+
+
+def test_prior_12_is_the_year_before_previous_12_and_not_required() -> None:
+    report = report_windows(Month(2022, 9), baseline_fy=2019)
+    w = assessment_windows(report)
+    assert _span(w, "prior_12") == ("2019-10", "2020-09", 12)
+    assert w["prior_12"].label == "12 months to September 2020"
+    assert set(w) == set(ASSESSMENT_WINDOWS) and "prior_12" not in report
+    # validation requires the report's windows only: a missing prior year costs one rating
+    needed = {str(m) for m in required_months(report_windows(Month(2022, 9)))}
+    assert not needed & {str(m) for m in w["prior_12"].months}
+
+
+def test_quarter_ends_are_the_last_months_of_the_financial_quarters() -> None:
+    ends = [m for m in month_range(Month(2022, 1), Month(2022, 12)) if m.is_quarter_end]
+    expected = [Quarter.parse(q).last_month for q in ("2021-22-Q4", "2022-23-Q1",
+                                                       "2022-23-Q2", "2022-23-Q3")]  # fmt: skip
+    assert ends == expected

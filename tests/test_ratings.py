@@ -1,4 +1,4 @@
-"""Tests for RAG ratings and survey significance.
+"""Tests for RAG ratings, the survey rule, the incomplete-data override and significance.
 
 Expected values are worked by hand here or computed independently with scipy.
 """
@@ -6,17 +6,23 @@ Expected values are worked by hand here or computed independently with scipy.
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from scipy import stats
 
 from pcc_report.ratings import (
-    RAG_COLOURS,
+    RAG_KEY,
     compare,
     proportion_change,
+    rag_key,
+    rate,
     wilson_interval,
 )
+
+STYLESHEET = Path(__file__).resolve().parents[1] / "book" / "_static" / "report.css"
 
 # ----- compare -----------------------------------------------------------------------------
 
@@ -25,13 +31,11 @@ def test_green_better_lower_is_better():
     r = compare(90, 100, "lower_is_better", tolerance=0.05)
     assert (r.rag, r.direction, r.arrow) == ("Green", "down", "↓")
     assert r.change == -10 and r.pct_change == pytest.approx(-10.0)
-    assert r.label == "Green: better than comparator"
 
 
 def test_green_when_equal():
     r = compare(100, 100, "lower_is_better")
     assert (r.rag, r.direction, r.arrow, r.change) == ("Green", "no change", "→", 0.0)
-    assert r.label == "Green: same as comparator"
 
 
 def test_amber_and_red_relative_tolerance_edges():
@@ -66,7 +70,6 @@ def test_increase_is_aim():
 def test_neutral_is_not_rated_with_direction():
     r = compare(120, 100, "neutral", tolerance=0.05)
     assert (r.rag, r.direction, r.arrow) == ("Not rated", "up", "↑")
-    assert r.label == "Not rated: no preferred direction (up)"
 
 
 @pytest.mark.parametrize("missing", [None, math.nan, pd.NA, float("nan")])
@@ -77,7 +80,6 @@ def test_missing_is_not_available_never_zero(missing):
     ):
         assert r.rag == "Not available"
         assert (r.direction, r.arrow, r.change, r.pct_change) == (None, None, None, None)
-        assert r.label.startswith("Not available")
 
 
 def test_zero_comparator():
@@ -106,23 +108,83 @@ def _luminance(hex_colour: str) -> float:
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
-@pytest.mark.parametrize("rag", ["Green", "Amber", "Red", "Not rated", "Not available"])
-def test_colour_pairs_meet_wcag_aa(rag):
-    pair = RAG_COLOURS[rag]
-    light, dark = sorted((_luminance(pair["background"]), _luminance(pair["text"])))[::-1]
+def _stylesheet_colours() -> dict[str, tuple[str, str]]:
+    """RAG -> (background, text) as the book's stylesheet colours the rating cells."""
+    rule = re.compile(r"td\.rag-(\w+)\s*\{\s*background:\s*(#[0-9a-fA-F]{6})[^;]*;\s*"
+                      r"color:\s*(#[0-9a-fA-F]{6})")  # fmt: skip
+    css = STYLESHEET.read_text(encoding="utf-8")
+    return {m.group(1).capitalize(): (m.group(2), m.group(3)) for m in rule.finditer(css)}
+
+
+def test_every_coloured_rating_has_a_colour_pair_in_the_book():
+    # the ratings compare() gives that carry a judgement are the ones the book colours
+    judged = {
+        compare(90, 100, "lower_is_better").rag,
+        compare(104, 100, "lower_is_better", 0.05).rag,
+        compare(200, 100, "lower_is_better").rag,
+    }
+    assert set(_stylesheet_colours()) == judged == {"Green", "Amber", "Red"}
+
+
+@pytest.mark.parametrize("rag", ["Green", "Amber", "Red"])
+def test_rating_colours_in_the_book_meet_wcag_aa(rag):
+    background, text = _stylesheet_colours()[rag]
+    light, dark = sorted((_luminance(background), _luminance(text)), reverse=True)
     assert (light + 0.05) / (dark + 0.05) >= 4.5
 
 
-def test_every_rating_has_text_and_colours():
-    for r in (
-        compare(90, 100, "lower_is_better"),
-        compare(104, 100, "lower_is_better", 0.05),
-        compare(200, 100, "lower_is_better"),
-        compare(200, 100, "neutral"),
-        compare(None, 100, "neutral"),
-    ):
-        assert r.label.startswith(r.rag + ":")
-        assert set(r.colours) == {"background", "text"}
+def test_rag_key_explains_every_rating_the_tables_give():
+    given = {
+        compare(90, 100, "lower_is_better").rag,
+        compare(104, 100, "lower_is_better", 0.05).rag,
+        compare(200, 100, "lower_is_better").rag,
+        compare(200, 100, "neutral").rag,
+    }
+    assert set(RAG_KEY) == given
+    key = rag_key()
+    assert all(f"{rag} = {meaning}" in key for rag, meaning in RAG_KEY.items())
+
+
+# ----- the survey rule and the incomplete-data override ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("now", "plain", "classification", "rag"),
+    [
+        # 80 of 100 before. pooled p = 170/200 = .85, se = sqrt(.85*.15*(2/100)) = .050498,
+        # z = .10/.0505 = 1.98, two-sided p = .048 < .05
+        (90, "Green", "significant improvement", "Green"),
+        # pooled .825, se = .053735, z = .05/.0537 = 0.93: better but not significant
+        (85, "Green", "no significant change", "Green"),
+        # pooled .75, se = .061237, z = -.10/.0612 = -1.63, p = .10: 10 points worse would be
+        # plain Red, but the fall is not significant, so it is Amber, not a deterioration
+        (70, "Red", "no significant change", "Amber"),
+        # pooled .70, se = .064807, z = -.20/.0648 = -3.09
+        (60, "Red", "significant deterioration", "Red"),
+    ],
+)
+def test_survey_rating_follows_significance(now, plain, classification, rag):
+    significance = proportion_change(now, 100, 80, 100)
+    assert significance.classification == classification
+    assert compare(now, 80, "higher_is_better", 2.0, "points").rag == plain
+    r = rate(now, 80, "higher_is_better", 2.0, "points", significance=significance)
+    assert r.rag == rag
+    assert r.change == pytest.approx(now - 80) and r.direction == ("up" if now > 80 else "down")
+
+
+def test_survey_rule_keeps_not_available_and_not_rated():
+    significant = proportion_change(90, 100, 60, 100)
+    assert rate(None, 60, "higher_is_better", significance=significant).rag == "Not available"
+    assert rate(90, 60, "neutral", significance=significant).rag == "Not rated"
+
+
+def test_partial_total_is_not_rated():
+    # 11 months of 10 against 12 months of 10 is a fall of 10: it would be Green
+    assert rate(110, 120, "lower_is_better", 0.05).rag == "Green"
+    r = rate(110, 120, "lower_is_better", 0.05, partial_total=True)
+    assert (r.rag, r.direction, r.arrow, r.change, r.pct_change) == (
+        "Not available", None, None, None, None,
+    )  # fmt: skip
 
 
 # ----- Wilson interval ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pcc_report import measures, returns
+from pcc_report import catalogue, measures, returns
 from pcc_report.config import ForceConfig, load_force_config
 from pcc_report.crime import load_tidy
 from pcc_report.periods import Month, Quarter, Window, report_windows
@@ -92,9 +92,9 @@ class SectionContext:
         after validation); a return that was not supplied makes its measures "not
         available".
         """
-        catalogue = measures.load_catalogue(priorities=[p.id for p in self.force.priorities])
+        measured = catalogue.load_catalogue(priorities=[p.id for p in self.force.priorities])
         return measures.assess_all(
-            catalogue,
+            measured,
             self.tidy,
             returns.load_returns(self.data_dir / "returns"),
             self.period_end,

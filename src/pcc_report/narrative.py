@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pcc_report import crime, measures
+from pcc_report import crime, tables
 from pcc_report.context import SectionContext
 from pcc_report.crime import percent_change
 from pcc_report.measures import MeasureAssessment
 from pcc_report.police_uk import ANTI_SOCIAL_BEHAVIOUR
 from pcc_report.present import fingerprint, fmt_count, fmt_share
+from pcc_report.ratings import rag_key
 
 
 def change_phrase(current: int, previous: int) -> str:
@@ -177,15 +178,15 @@ def measure_sentence(assessment: MeasureAssessment, ctx: SectionContext) -> str:
     if not latest.available:
         return f"{m.title}: no data is available for the {ctx.label('latest_12')}."
     text = (
-        f"{m.title}: {measures.format_window(m, latest)} in the {ctx.label('latest_12')}"
+        f"{m.title}: {tables.format_window(m, latest)} in the {ctx.label('latest_12')}"
     )
     if previous.available:
         text += (
-            f", against {measures.format_window(m, previous)} in the previous 12 months "
-            f"({measures.format_change(m, comparison)}); "
+            f", against {tables.format_window(m, previous)} in the previous 12 months "
+            f"({tables.format_change(m, comparison)}); "
         )
         text += (
-            f"rated {measures.format_rating(comparison)}"
+            f"rated {tables.format_rating(comparison)}"
             if comparison.rating.rag != "Not rated"
             else f"not rated (no preferred direction), {comparison.rating.direction}"
         )
@@ -196,10 +197,10 @@ def measure_sentence(assessment: MeasureAssessment, ctx: SectionContext) -> str:
                 f"{sig.ci_now[1] * 100:.1f}% now, {sig.ci_before[0] * 100:.1f}% to "
                 f"{sig.ci_before[1] * 100:.1f}% before)"
             )
-    text += f". Monthly variation: {measures.format_spc(assessment.spc)}"
+    text += f". Monthly variation: {tables.format_spc(assessment.spc)}"
     if m.target is not None:
-        text += f"; target {measures.format_value(m, m.target)}: "
-        text += measures.format_assurance(m, assessment.spc)
+        text += f"; target {tables.format_value(m, m.target)}: "
+        text += tables.format_assurance(m, assessment.spc)
     return text + "."
 
 
@@ -211,18 +212,18 @@ def spc_alt_text(assessment: MeasureAssessment) -> str:
     text = (
         f"{kind} of {m.title} per {'quarter' if m.quarterly else 'month'} from "
         f"{frame.index[0]} to {frame.index[-1]}, {len(frame)} points. "
-        f"Centre line {measures.format_value(m, result.centre)}"
+        f"Centre line {tables.format_value(m, result.centre)}"
     )
     if result.upper is not None:
         text += (
-            f", process limits {measures.format_value(m, result.lower)} to "
-            f"{measures.format_value(m, result.upper)}"
+            f", process limits {tables.format_value(m, result.lower)} to "
+            f"{tables.format_value(m, result.upper)}"
         )
     special = frame[frame["special_cause"]]
     text += (
         f". {len(special)} point(s) show special cause variation"
         + (f", the latest in {special.index[-1]}" if len(special) else "")
-        + f". Latest point: {measures.format_spc(result)}."
+        + f". Latest point: {tables.format_spc(result)}."
     )
     return text
 
@@ -230,15 +231,13 @@ def spc_alt_text(assessment: MeasureAssessment) -> str:
 def part2_notes(ctx: SectionContext) -> list[str]:
     """The notes under the Part 2 table: targets, survey samples, missing data, definitions."""
     notes = [
-        "Ratings: Green = at or better than the comparator; Amber = worse but within the "
-        "measure's tolerance; Red = worse beyond it; Not rated = a measure with no preferred "
-        "direction. The arrow (↑ ↓ →) shows the direction of change. Definitions are in the "
-        "measure definitions appendix.",
+        f"Ratings: {rag_key()}. The arrow (↑ ↓ →) shows the direction of change. "
+        "Definitions are in the measure definitions appendix.",
     ]
     for a in ctx.assessments:
         m = a.measure
         if m.target is not None:
-            notes.append(f"{m.title}: target {measures.format_value(m, m.target)}.")
+            notes.append(f"{m.title}: target {tables.format_value(m, m.target)}.")
         latest = a.comparisons["latest_12_vs_previous_12"]
         if m.survey and a.latest_12.available:
             notes.append(

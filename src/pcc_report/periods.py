@@ -76,6 +76,12 @@ class Month:
         """Calendar year in which this month's financial year began (April)."""
         return self.year if self.month >= 4 else self.year - 1
 
+    @property
+    def is_quarter_end(self) -> bool:
+        """True for March, June, September and December, where a quarterly return's figure
+        sits (financial quarters end in the same months as calendar ones)."""
+        return self.month % 3 == 0
+
 
 def month_range(first: Month, last: Month) -> list[Month]:
     """Every month from ``first`` to ``last`` inclusive (empty if last < first)."""
@@ -180,6 +186,14 @@ def resolve_period_end(quarter: Quarter, period_end: str | None) -> Month:
     return end
 
 
+# Every window a measure is assessed over, in table order: the report's windows plus
+# "prior_12" (see :func:`assessment_windows`). "baseline" is absent when no baseline is set.
+ASSESSMENT_WINDOWS: tuple[str, ...] = (
+    "latest_12", "previous_12", "prior_12", "last_fy", "fytd", "last_ytd",
+    "latest_quarter", "previous_quarter", "same_quarter_last_year", "baseline",
+)  # fmt: skip
+
+
 def report_windows(period_end: Month, baseline_fy: int | None = None) -> dict[str, Window]:
     """Every comparison window used in the report, keyed by a stable name.
 
@@ -240,6 +254,24 @@ def report_windows(period_end: Month, baseline_fy: int | None = None) -> dict[st
             )
         )
     return {w.key: w for w in windows}
+
+
+def assessment_windows(windows: dict[str, Window]) -> dict[str, Window]:
+    """The report's windows plus "prior_12", the 12 months before "previous_12".
+
+    The Lancashire layout rates the previous 12 months against the 12 before them, so each
+    measure needs that window too. It is kept out of :func:`report_windows` on purpose:
+    validation requires every month of the report's windows, and a force whose street files
+    start later should lose only that one rating ("not available"), not the whole report.
+    """
+    previous = windows["previous_12"]
+    prior = Window(
+        "prior_12",
+        f"12 months to {(previous.last - 12).name}",
+        previous.first - 12,
+        previous.last - 12,
+    )
+    return {**windows, prior.key: prior}
 
 
 def required_months(windows: dict[str, Window]) -> list[Month]:

@@ -1,23 +1,38 @@
-"""RAG ratings, direction arrows and survey significance for the performance table.
+"""RAG ratings, direction arrows and survey significance for the performance tables.
 
 Why: the panel's performance table rates each measure against a comparator (the previous
 12 months, last financial year, a baseline year) in the Lancashire style, and survey
 measures are only called better or worse when the change is statistically significant.
-These rules decide what councillors are told, so they live here as small pure functions
-with their conventions spelt out:
+These rules decide what councillors are told, so every one of them lives here, as small
+pure functions with their conventions spelt out:
 
-* Every rating carries text (``rag``, ``label``) and an arrow as well as a colour, so that
-  nothing is conveyed by colour alone (WCAG 2.2 AA, 1.4.1).
-* Missing figures are "Not available", never zero.
-* "Better" depends on polarity: fewer is better (``lower_is_better``), more is better
+* **The RAG key** (:data:`RAG_KEY`, stated in the book by :func:`rag_key`): Green = at or
+  better than the comparator; Amber = worse, but within the measure's tolerance; Red =
+  worse beyond it (:func:`compare`).
+* **Polarity** decides "better": fewer is better (``lower_is_better``), more is better
   (``higher_is_better``), more reporting is the aim (``increase_is_aim``, rated like higher
   is better) or no preferred direction (``neutral``: "Not rated", direction only).
+* **Missing figures** are "Not available", never zero.
+* **The survey rule** (:func:`survey_rating`; DOMAIN: a change is an improvement or a
+  deterioration only when statistically significant at 95%, two-proportion z-test,
+  :func:`proportion_change`). Significant improvement = Green; significant deterioration =
+  Red; no significant change = Green when the point estimate is at or better than the
+  comparator and Amber when it is worse. This keeps the Lancashire key (Amber = "marginally
+  below the comparative position") but lets sampling error, not an arbitrary tolerance,
+  define "marginal", and never calls a non-significant fall a deterioration.
+* **The incomplete-data override** (:func:`rate`, ``partial_total``): a total over fewer
+  months than its window is not rated. A total over 11 months compared with one over 12
+  would look like a fall: a false "improvement" for crime. The rating is "Not available"
+  (the tables still show the values, marked "incomplete data"). Percentages and snapshots
+  over the months present remain fair estimates, so they are rated (and marked).
+* Every rating carries its RAG word and an arrow, so that nothing is conveyed by colour
+  alone (WCAG 2.2 AA, 1.4.1); the book's stylesheet colours cells from that word.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import NormalDist
 from typing import Literal
 
@@ -30,16 +45,15 @@ POLARITIES: tuple[str, ...] = (
     "increase_is_aim",
     "neutral",
 )
+TOLERANCE_KINDS: tuple[str, ...] = ("relative", "points")
 ARROWS: dict[str, str] = {"up": "↑", "down": "↓", "no change": "→"}
 
-# GOV.UK Design System palette. Each text colour meets WCAG AA contrast (>= 4.5:1) on its
-# background; tests/test_ratings.py checks the ratios. Always show the text label as well.
-RAG_COLOURS: dict[str, dict[str, str]] = {
-    "Green": {"background": "#00703C", "text": "#FFFFFF"},
-    "Amber": {"background": "#F47738", "text": "#0B0C0C"},
-    "Red": {"background": "#D4351C", "text": "#FFFFFF"},
-    "Not rated": {"background": "#F3F2F1", "text": "#0B0C0C"},
-    "Not available": {"background": "#FFFFFF", "text": "#0B0C0C"},
+# What each rating means, in the words the book prints (see :func:`rag_key`).
+RAG_KEY: dict[str, str] = {
+    "Green": "at or better than the comparator",
+    "Amber": "worse but within the measure's tolerance",
+    "Red": "worse beyond it",
+    "Not rated": "a measure with no preferred direction",
 }
 
 _REL_EPS = 1e-9
@@ -51,7 +65,8 @@ class Rating:
 
     ``change`` is current - comparator in the measure's units; ``pct_change`` is that as a
     percentage of the comparator's magnitude (``5.0`` means 5%), ``None`` when the
-    comparator is zero. ``direction`` and ``arrow`` are ``None`` when not available.
+    comparator is zero. ``direction``, ``arrow`` and the changes are ``None`` when not
+    available.
     """
 
     rag: Literal["Green", "Amber", "Red", "Not rated", "Not available"]
@@ -59,12 +74,14 @@ class Rating:
     arrow: str | None
     change: float | None
     pct_change: float | None
-    label: str
 
-    @property
-    def colours(self) -> dict[str, str]:
-        """Background and text hex colours for this rating (see ``RAG_COLOURS``)."""
-        return RAG_COLOURS[self.rag]
+
+NOT_AVAILABLE = Rating("Not available", None, None, None, None)
+
+
+def rag_key() -> str:
+    """The RAG key as the book states it: "Green = at or better than the comparator; ..."."""
+    return "; ".join(f"{rag} = {meaning}" for rag, meaning in RAG_KEY.items())
 
 
 def is_missing(value: object) -> bool:
@@ -79,7 +96,7 @@ def compare(
     tolerance: float = 0.0,
     tolerance_kind: Literal["relative", "points"] = "relative",
 ) -> Rating:
-    """Rate ``current`` against ``comparator`` (Lancashire RAG).
+    """Rate ``current`` against ``comparator`` by the RAG key (:data:`RAG_KEY`).
 
     Green: at or better than the comparator. Amber: worse, but by no more than
     ``tolerance``. Red: worse by more than ``tolerance``. A change exactly at the tolerance
@@ -94,13 +111,12 @@ def compare(
     """
     if polarity not in POLARITIES:
         raise ValueError(f"polarity must be one of {POLARITIES}, not {polarity!r}")
-    if tolerance_kind not in ("relative", "points"):
+    if tolerance_kind not in TOLERANCE_KINDS:
         raise ValueError(f"tolerance_kind must be 'relative' or 'points', not {tolerance_kind!r}")
     if not tolerance >= 0:
         raise ValueError(f"tolerance must be zero or positive, not {tolerance!r}")
     if is_missing(current) or is_missing(comparator):
-        which = "current figure" if is_missing(current) else "comparator"
-        return Rating("Not available", None, None, None, None, f"Not available: no {which}")
+        return NOT_AVAILABLE
 
     current, comparator = float(current), float(comparator)  # type: ignore[arg-type]
     change = current - comparator
@@ -112,24 +128,59 @@ def compare(
     )
     pct = None if comparator == 0 else 100 * change / abs(comparator)
 
-    def rating(rag, text: str) -> Rating:
-        return Rating(rag, direction, ARROWS[direction], change, pct, f"{rag}: {text}")
+    def rating(rag) -> Rating:
+        return Rating(rag, direction, ARROWS[direction], change, pct)
 
     if polarity == "neutral":
-        return rating("Not rated", f"no preferred direction ({direction})")
-    if change == 0:
-        return rating("Green", "same as comparator")
+        return rating("Not rated")
     better = (change < 0) if polarity == "lower_is_better" else (change > 0)
-    if better:
-        return rating("Green", "better than comparator")
+    if change == 0 or better:
+        return rating("Green")
     worse_by = abs(change) if tolerance_kind == "points" else _relative(change, comparator)
     if worse_by <= tolerance or math.isclose(worse_by, tolerance, rel_tol=_REL_EPS):
-        return rating("Amber", "worse than comparator, within tolerance")
-    return rating("Red", "worse than comparator, beyond tolerance")
+        return rating("Amber")
+    return rating("Red")
 
 
 def _relative(change: float, comparator: float) -> float:
     return math.inf if comparator == 0 else abs(change) / abs(comparator)
+
+
+def rate(
+    current: float | None,
+    comparator: float | None,
+    polarity: Polarity,
+    tolerance: float = 0.0,
+    tolerance_kind: Literal["relative", "points"] = "relative",
+    *,
+    significance: ProportionChange | None = None,
+    partial_total: bool = False,
+) -> Rating:
+    """The performance tables' rating: :func:`compare`, then the two exceptions.
+
+    ``significance`` (survey measures) applies the survey rule (:func:`survey_rating`).
+    ``partial_total`` says that the figures are totals and at least one of them covers
+    fewer months than its window: then the rating is "Not available" (the incomplete-data
+    override; see the module docstring for why).
+    """
+    rating = compare(current, comparator, polarity, tolerance, tolerance_kind)
+    if significance is not None:
+        rating = survey_rating(rating, significance)
+    if partial_total:
+        return NOT_AVAILABLE
+    return rating
+
+
+def survey_rating(base: Rating, significance: ProportionChange) -> Rating:
+    """Re-rate a survey comparison by its significance test (the survey rule above)."""
+    if base.rag in ("Not available", "Not rated"):
+        return base
+    verdict = significance.classification
+    if verdict == "significant improvement":
+        return replace(base, rag="Green")
+    if verdict == "significant deterioration":
+        return replace(base, rag="Red")
+    return base if base.rag == "Green" else replace(base, rag="Amber")
 
 
 def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:

@@ -72,12 +72,8 @@ NEAR_LIMIT_FACTOR = LIMIT_FACTOR * 2 / 3
 RUN_LENGTH = 7
 MIN_POINTS_FOR_LIMITS = 15
 MIN_BASELINE_FOR_FIRM_LIMITS = 12
-RULES: dict[int, str] = {
-    1: "a point outside the process limits",
-    2: "a shift: 7 points in a row on one side of the centre line",
-    3: "a trend: 7 points in a row rising or falling",
-    4: "two of three points in a row beyond a near limit",
-}
+# How the report names a run chart, so the text states the threshold the code applies.
+RUN_CHART_NOTE = f"run chart, fewer than {MIN_POINTS_FOR_LIMITS} points"
 _SIDE_PRECEDENCE = (1, 3, 4, 2)
 Flags = list[dict[int, str]]  # per point: rule number -> side
 _REL_EPS = 1e-9

@@ -1,0 +1,312 @@
+"""The measure catalogue: which measures the performance tables show, and how each is read.
+
+Why: the panel's Part 2 table (Lancashire layout) and dashboard (Leicestershire layout) mix
+police.uk crime counts with the force's own returns (call handling, surveys, workforce,
+referrals, first time entrants). Which measures appear, which way is better and how each is
+rated are editorial decisions, so they live in the reviewed catalogue ``config/measures.yml``.
+This module reads it and checks every entry up front, so that a typo in a reviewed file stops
+the build with a message an editor can act on instead of a measure silently showing zero.
+It also holds the catalogue's words (units, polarities, sources) for the definitions
+appendix, and the editions: restricted measures (partner data with no agreement to publish)
+are dropped whole from the public edition.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from pcc_report.config import CONFIG_DIR
+from pcc_report.police_uk import crime_types
+from pcc_report.ratings import POLARITIES, TOLERANCE_KINDS
+from pcc_report.returns import QUARTERLY_SOURCES, RETURN_COLUMNS
+
+CATALOGUE_PATH = CONFIG_DIR / "measures.yml"
+PLAN_PATH = CONFIG_DIR / "plan.yml"
+
+UNITS: tuple[str, ...] = ("count", "percentage", "snapshot")
+POLICE_UK = "police_uk"
+SOURCES: tuple[str, ...] = (POLICE_UK, *RETURN_COLUMNS)
+EDITIONS: tuple[str, ...] = ("public", "restricted")
+
+POLARITY_WORDS: dict[str, str] = {
+    "higher_is_better": "higher is better",
+    "lower_is_better": "lower is better",
+    "increase_is_aim": "an increase is the aim",
+    "neutral": "no preferred direction (not rated)",
+}
+UNIT_WORDS: dict[str, str] = {
+    "count": "count (total over the period)",
+    "percentage": "percentage (pooled over the period)",
+    "snapshot": "snapshot (value at the end of the period)",
+}
+SOURCE_WORDS: dict[str, str] = {
+    POLICE_UK: "data.police.uk street-level crime",
+    "calls": "Force return: call handling (calls.csv)",
+    "victim_satisfaction": "Force return: victim satisfaction survey (victim_satisfaction.csv)",
+    "public_confidence": "Force return: public confidence survey (public_confidence.csv)",
+    "workforce": "Force return: workforce snapshot (workforce.csv)",
+    "domestic_abuse_referrals": "Force return: domestic abuse referrals",
+    "restorative_justice_referrals": "Partner return: restorative justice referrals",
+    "first_time_entrants": "Youth offending services: first time entrants (quarterly)",
+}
+
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_REQUIRED = (
+    "id", "title", "priority", "unit", "polarity", "source", "definition",
+    "tolerance", "tolerance_kind", "restricted",
+)  # fmt: skip
+_OPTIONAL = (
+    "crime_types", "exclude_crime_types", "value", "numerator", "denominator", "filter",
+    "survey", "target",
+)  # fmt: skip
+
+
+class CatalogueError(ValueError):
+    """The measure catalogue cannot be used; the message lists every problem found."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One catalogue entry; see ``config/measures.yml`` for the meaning of each field."""
+
+    id: str
+    title: str
+    priority: str
+    unit: Literal["count", "percentage", "snapshot"]
+    polarity: Literal["higher_is_better", "lower_is_better", "increase_is_aim", "neutral"]
+    source: str
+    definition: str
+    tolerance: float
+    tolerance_kind: Literal["relative", "points"]
+    restricted: bool
+    crime_types: tuple[str, ...] = ()
+    exclude_crime_types: tuple[str, ...] = ()
+    value: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    filter: tuple[tuple[str, str], ...] = ()
+    survey: bool = False
+    target: float | None = None
+
+    @property
+    def quarterly(self) -> bool:
+        """True when the source is a quarterly return (values sit at quarter-end months)."""
+        return self.source in QUARTERLY_SOURCES
+
+
+def plan_priorities(path: Path = PLAN_PATH) -> dict[str, str]:
+    """Priority id -> title from a plan file, in plan order (the tables' group order)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return {str(p["id"]): str(p["title"]) for p in data.get("priorities") or []}
+
+
+def load_catalogue(
+    path: Path | str = CATALOGUE_PATH, *, priorities: Iterable[str] | None = None
+) -> list[Measure]:
+    """Read and validate the catalogue; raise :class:`CatalogueError` listing every problem.
+
+    ``priorities`` are the plan's priority ids (a force file may carry its own plan); by
+    default those of ``config/plan.yml``. Validating everything up front means a typo in a
+    reviewed file stops the build with a message, instead of a measure silently showing zero.
+    """
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogueError(f"{path}: not valid YAML: {exc}") from exc
+    items = data.get("measures") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        raise CatalogueError(f"{path}: expected a top-level 'measures:' list of measures")
+    known = set(plan_priorities() if priorities is None else priorities)
+
+    problems: list[str] = []
+    measures: list[Measure] = []
+    seen: set[str] = set()
+    for number, item in enumerate(items, start=1):
+        name = f"measure {number}"
+        if isinstance(item, dict) and item.get("id"):
+            name += f" ({item['id']})"
+        errors = _check_measure(item, known)
+        if not errors and item["id"] in seen:
+            errors = [f"id {item['id']!r} is used twice; ids must be unique"]
+        if errors:
+            problems.extend(f"{name}: {e}" for e in errors)
+            continue
+        seen.add(item["id"])
+        measures.append(_build_measure(item))
+    if problems:
+        raise CatalogueError(
+            f"{path}: the measure catalogue has problems:\n- " + "\n- ".join(problems)
+        )
+    return measures
+
+
+def _check_measure(item: object, priorities: set[str]) -> list[str]:
+    """Every problem with one catalogue entry, in words an editor can act on."""
+    if not isinstance(item, dict):
+        return ["each measure must be a mapping of keys to values"]
+    errors: list[str] = []
+    unknown = sorted(set(item) - set(_REQUIRED) - set(_OPTIONAL))
+    if unknown:
+        errors.append(
+            f"unknown key(s) {', '.join(unknown)} (allowed: {', '.join(_REQUIRED + _OPTIONAL)})"
+        )
+    missing = [k for k in _REQUIRED if item.get(k) is None or item.get(k) == ""]
+    if missing:
+        errors.append(f"missing required key(s): {', '.join(missing)}")
+
+    def one_of(key: str, allowed: Sequence[str]) -> None:
+        if key in item and item[key] is not None and item[key] not in allowed:
+            errors.append(f"{key} {item[key]!r} is not one of {', '.join(allowed)}")
+
+    one_of("unit", UNITS)
+    one_of("polarity", POLARITIES)
+    one_of("source", SOURCES)
+    one_of("tolerance_kind", TOLERANCE_KINDS)
+    if item.get("id") is not None and not _ID_RE.match(str(item["id"])):
+        errors.append(f"id {item['id']!r} must be lower-case letters, digits and hyphens")
+    if item.get("priority") is not None and item["priority"] not in priorities:
+        errors.append(
+            f"priority {item['priority']!r} is not in the plan "
+            f"(known: {', '.join(sorted(priorities))})"
+        )
+    for key in ("restricted", "survey"):
+        if key in item and not isinstance(item[key], bool):
+            errors.append(f"{key} must be true or false, not {item[key]!r}")
+    tolerance = item.get("tolerance")
+    if tolerance is not None and (not _is_number(tolerance) or tolerance < 0):
+        errors.append(f"tolerance must be a number of zero or more, not {tolerance!r}")
+
+    unit, source = item.get("unit"), item.get("source")
+    kind = item.get("tolerance_kind")
+    if unit == "percentage" and kind == "relative":
+        errors.append("a percentage needs tolerance_kind: points (percentage points)")
+    if unit in ("count", "snapshot") and kind == "points":
+        errors.append(f"a {unit} needs tolerance_kind: relative (a fraction of the comparator)")
+    if item.get("survey") and unit != "percentage":
+        errors.append("survey: true is only for percentages (sample proportions)")
+
+    target = item.get("target")
+    if target is not None:
+        if not _is_number(target) or not math.isfinite(target):
+            errors.append(f"target must be a number, not {target!r}")
+        elif item.get("polarity") == "neutral":
+            errors.append("a neutral measure cannot have a target (pass or fail has no meaning)")
+        elif unit == "percentage" and not 0 <= target <= 100:
+            errors.append(f"a percentage target must be between 0 and 100, not {target}")
+
+    if source == POLICE_UK:
+        errors.extend(_check_police_uk(item))
+    elif source in RETURN_COLUMNS:
+        errors.extend(_check_return_columns(item, source))
+    return errors
+
+
+def _check_police_uk(item: dict) -> list[str]:
+    errors = []
+    if item.get("unit") not in (None, "count"):
+        errors.append("police_uk measures are counts (unit: count)")
+    stray = [k for k in ("value", "numerator", "denominator", "filter") if k in item]
+    if stray:
+        errors.append(f"{', '.join(stray)} apply to force returns, not police_uk")
+    given = [k for k in ("crime_types", "exclude_crime_types") if k in item]
+    if len(given) != 1:
+        errors.append("a police_uk measure needs exactly one of crime_types or exclude_crime_types")
+        return errors
+    types = item[given[0]]
+    if not isinstance(types, list) or not types:
+        return [*errors, f"{given[0]} must be a non-empty list of police.uk crime types"]
+    # Checked against the reviewed suite's list: a misspelt crime type in the catalogue would
+    # otherwise count zero forever without a word.
+    known = crime_types()
+    unknown = [t for t in types if t not in known]
+    if unknown:
+        errors.append(f"unknown crime type(s) {unknown}; police.uk uses: {', '.join(known)}")
+    return errors
+
+
+def _check_return_columns(item: dict, source: str) -> list[str]:
+    columns = RETURN_COLUMNS[source]
+    numeric = [c for c, k in columns.items() if k in ("int", "float")]
+    errors = []
+    stray = [k for k in ("crime_types", "exclude_crime_types") if k in item]
+    if stray:
+        errors.append(f"{', '.join(stray)} apply to police_uk measures, not {source}")
+    if item.get("unit") == "percentage":
+        needed, not_wanted = ("numerator", "denominator"), ("value",)
+    else:
+        needed, not_wanted = ("value",), ("numerator", "denominator")
+    for key in needed:
+        if not item.get(key):
+            errors.append(f"a {item.get('unit')} from {source} needs {key}: <column>")
+        elif item[key] not in numeric:
+            errors.append(
+                f"{key} {item[key]!r} is not a numeric column of {source}.csv "
+                f"({', '.join(numeric)})"
+            )
+    for key in not_wanted:
+        if key in item:
+            errors.append(f"{key} does not apply to a {item.get('unit')} measure")
+    if item.get("unit") == "snapshot" and source in QUARTERLY_SOURCES:
+        errors.append("a snapshot needs a monthly source")
+    filt = item.get("filter")
+    if filt is not None:
+        if not isinstance(filt, dict) or not filt:
+            errors.append("filter must be a mapping {column: value}")
+        else:
+            text = [c for c, k in columns.items() if k == "text"]
+            for column in filt:
+                if column not in text:
+                    errors.append(
+                        f"filter column {column!r} is not a text column of "
+                        f"{source}.csv ({', '.join(text) or 'none'})"
+                    )
+    return errors
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _build_measure(item: dict[str, Any]) -> Measure:
+    return Measure(
+        id=str(item["id"]),
+        title=str(item["title"]),
+        priority=str(item["priority"]),
+        unit=item["unit"],
+        polarity=item["polarity"],
+        source=item["source"],
+        definition=" ".join(str(item["definition"]).split()),
+        tolerance=float(item["tolerance"]),
+        tolerance_kind=item["tolerance_kind"],
+        restricted=item["restricted"],
+        crime_types=tuple(item.get("crime_types") or ()),
+        exclude_crime_types=tuple(item.get("exclude_crime_types") or ()),
+        value=item.get("value"),
+        numerator=item.get("numerator"),
+        denominator=item.get("denominator"),
+        filter=tuple((str(k), str(v)) for k, v in (item.get("filter") or {}).items()),
+        survey=bool(item.get("survey", False)),
+        target=None if item.get("target") is None else float(item["target"]),
+    )
+
+
+def in_edition(catalogue: Iterable[Measure], edition: str) -> tuple[list[Measure], list[Measure]]:
+    """The measures an edition shows and those it withholds, each in catalogue order.
+
+    The public edition withholds restricted measures; the restricted edition shows all.
+    """
+    if edition not in EDITIONS:
+        raise ValueError(f"edition must be one of {', '.join(EDITIONS)}, not {edition!r}")
+    shown: list[Measure] = []
+    withheld: list[Measure] = []
+    for measure in catalogue:
+        (withheld if edition == "public" and measure.restricted else shown).append(measure)
+    return shown, withheld
