@@ -32,7 +32,14 @@ from pathlib import Path
 import numpy as np
 
 from pcc_report.periods import Month, Quarter
-from pcc_report.police_uk import ANTI_SOCIAL_BEHAVIOUR, NO_LOCATION, STREET_COLUMNS
+from pcc_report.police_uk import (
+    ANTI_SOCIAL_BEHAVIOUR,
+    NO_LOCATION,
+    STREET_COLUMNS,
+    crime_type,
+    outcome_category,
+)
+from pcc_report.returns import RETURN_COLUMNS
 
 DEFAULT_SEED = 20240401
 FIRST_MONTH = "2019-04"
@@ -40,8 +47,8 @@ LAST_MONTH = "2023-03"
 FORCE_SLUG = "demoshire"
 
 ASB = ANTI_SOCIAL_BEHAVIOUR
-UNDER_INVESTIGATION = "Under investigation"
-AWAITING_COURT = "Awaiting court outcome"
+UNDER_INVESTIGATION = outcome_category("Under investigation")
+AWAITING_COURT = outcome_category("Awaiting court outcome")
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ DISTRICTS: tuple[District, ...] = (
 
 # The planted sustained shift (see module docstring).
 SHIFT_DISTRICT = "Kingsford Vale"
-SHIFT_CRIME_TYPE = "Vehicle crime"
+SHIFT_CRIME_TYPE = crime_type("Vehicle crime")
 SHIFT_MONTHS = 9
 SHIFT_FACTOR = 1.7
 
@@ -91,53 +98,54 @@ class CrimeType:
     outcomes: dict[str, float]
 
 
-_ICNSI = "Investigation complete; no suspect identified"
-_UPS = "Unable to prosecute suspect"
-_CRU = "Court result unavailable"
-_LR = "Local resolution"
-_CAUTION = "Offender given a caution"
-_PND = "Offender given penalty notice"
-_DPW = "Offender given a drugs possession warning"
-_FORMAL = "Formal action is not in the public interest"
-_FURTHER_INV = "Further investigation is not in the public interest"
-_FURTHER_ACT = "Further action is not in the public interest"
-_OTHER_ORG = "Action to be taken by another organisation"
-_SUU = "Status update unavailable"
-_CHARGED_OTHER = "Suspect charged as part of another case"
+# The outcome categories the demonstration uses, each checked against the reviewed suite.
+_ICNSI = outcome_category("Investigation complete; no suspect identified")
+_UPS = outcome_category("Unable to prosecute suspect")
+_CRU = outcome_category("Court result unavailable")
+_LR = outcome_category("Local resolution")
+_CAUTION = outcome_category("Offender given a caution")
+_PND = outcome_category("Offender given penalty notice")
+_DPW = outcome_category("Offender given a drugs possession warning")
+_FORMAL = outcome_category("Formal action is not in the public interest")
+_FURTHER_INV = outcome_category("Further investigation is not in the public interest")
+_FURTHER_ACT = outcome_category("Further action is not in the public interest")
+_OTHER_ORG = outcome_category("Action to be taken by another organisation")
+_SUU = outcome_category("Status update unavailable")
+_CHARGED_OTHER = outcome_category("Suspect charged as part of another case")
 
 # fmt: off
 CRIME_TYPES: tuple[CrimeType, ...] = (
     CrimeType(ASB, 0.290, 0.15, 7, -0.03, 0.0, 0.0, {}),
-    CrimeType("Bicycle theft", 0.010, 0.35, 7, -0.03, 0.050, 0.6,
+    CrimeType(crime_type("Bicycle theft"), 0.010, 0.35, 7, -0.03, 0.050, 0.6,
               {_ICNSI: 86, _UPS: 8, _CRU: 3, _SUU: 2, _LR: 1}),
-    CrimeType("Burglary", 0.040, 0.10, 12, -0.04, 0.080, 0.9,
+    CrimeType(crime_type("Burglary"), 0.040, 0.10, 12, -0.04, 0.080, 0.9,
               {_ICNSI: 74, _UPS: 14, _CRU: 6, _SUU: 2, _LR: 1.5, _CAUTION: 1,
                _OTHER_ORG: 1, _CHARGED_OTHER: 0.5}),
-    CrimeType("Criminal damage and arson", 0.080, 0.06, 10, -0.01, 0.070, 0.9,
+    CrimeType(crime_type("Criminal damage and arson"), 0.080, 0.06, 10, -0.01, 0.070, 0.9,
               {_ICNSI: 57, _UPS: 26, _CRU: 6, _LR: 6, _CAUTION: 1.5, _SUU: 2, _FURTHER_INV: 1.5}),
-    CrimeType("Drugs", 0.020, 0.05, 5, 0.0, 0.072, 1.2,
+    CrimeType(crime_type("Drugs"), 0.020, 0.05, 5, 0.0, 0.072, 1.2,
               {_LR: 42, _UPS: 16, _CRU: 13, _ICNSI: 7, _SUU: 4, _CAUTION: 5, _FORMAL: 5,
                _FURTHER_INV: 3, _PND: 2, _DPW: 3}),
-    CrimeType("Other crime", 0.020, 0.0, 1, 0.03, 0.065, 1.3,
+    CrimeType(crime_type("Other crime"), 0.020, 0.0, 1, 0.03, 0.065, 1.3,
               {_UPS: 45, _ICNSI: 22, _CRU: 7, _SUU: 5, _OTHER_ORG: 5, _FORMAL: 4, _LR: 4,
                _FURTHER_ACT: 4, _FURTHER_INV: 2, _CAUTION: 2}),
-    CrimeType("Other theft", 0.055, 0.06, 8, -0.01, 0.060, 0.7,
+    CrimeType(crime_type("Other theft"), 0.055, 0.06, 8, -0.01, 0.060, 0.7,
               {_ICNSI: 74, _UPS: 19, _LR: 2, _CRU: 2, _SUU: 1.5, _CAUTION: 1.5}),
-    CrimeType("Possession of weapons", 0.007, 0.08, 7, 0.02, 0.060, 1.2,
+    CrimeType(crime_type("Possession of weapons"), 0.007, 0.08, 7, 0.02, 0.060, 1.2,
               {_UPS: 31, _CRU: 28, _LR: 10, _ICNSI: 9, _CAUTION: 7, _SUU: 4, _FURTHER_INV: 3,
                _FORMAL: 3, _FURTHER_ACT: 2, _PND: 3}),
-    CrimeType("Public order", 0.075, 0.08, 7, 0.02, 0.063, 1.0,
+    CrimeType(crime_type("Public order"), 0.075, 0.08, 7, 0.02, 0.063, 1.0,
               {_UPS: 47, _ICNSI: 31, _LR: 7, _CRU: 6, _FORMAL: 3, _FURTHER_INV: 2,
                _FURTHER_ACT: 1.5, _SUU: 1.5, _PND: 1}),
-    CrimeType("Robbery", 0.006, 0.05, 11, 0.0, 0.081, 1.1,
+    CrimeType(crime_type("Robbery"), 0.006, 0.05, 11, 0.0, 0.081, 1.1,
               {_UPS: 49, _ICNSI: 36, _CRU: 9, _LR: 2, _SUU: 2, _OTHER_ORG: 2}),
-    CrimeType("Shoplifting", 0.045, 0.05, 12, 0.06, 0.070, 0.8,
+    CrimeType(crime_type("Shoplifting"), 0.045, 0.05, 12, 0.06, 0.070, 0.8,
               {_ICNSI: 66, _CRU: 13, _UPS: 12, _LR: 5, _CAUTION: 1.5, _PND: 1.5, _SUU: 1}),
-    CrimeType("Theft from the person", 0.007, 0.08, 12, 0.0, 0.110, 0.8,
+    CrimeType(crime_type("Theft from the person"), 0.007, 0.08, 12, 0.0, 0.110, 0.8,
               {_ICNSI: 66, _UPS: 28, _CRU: 2, _SUU: 2, _LR: 2}),
-    CrimeType("Vehicle crime", 0.045, 0.06, 11, -0.02, 0.047, 0.6,
+    CrimeType(crime_type("Vehicle crime"), 0.045, 0.06, 11, -0.02, 0.047, 0.6,
               {_ICNSI: 86, _UPS: 9, _CRU: 2, _SUU: 2, _LR: 1}),
-    CrimeType("Violence and sexual offences", 0.315, 0.06, 7, 0.02, 0.062, 1.3,
+    CrimeType(crime_type("Violence and sexual offences"), 0.315, 0.06, 7, 0.02, 0.062, 1.3,
               {_UPS: 61, _ICNSI: 16, _LR: 6, _CRU: 6, _OTHER_ORG: 3, _FORMAL: 2, _SUU: 2,
                _FURTHER_ACT: 1.5, _FURTHER_INV: 1, _CAUTION: 1.5}),
 )
@@ -288,19 +296,19 @@ def _outcomes(types: np.ndarray, age: int, rng: np.random.Generator) -> np.ndarr
     """Last outcome category for each row (empty for ASB, which has no outcome)."""
     out = np.full(len(types), "", dtype=object)
     pending = _pending_probability(age)
-    for i, crime_type in enumerate(CRIME_TYPES):
+    for i, kind in enumerate(CRIME_TYPES):
         selected = types == i
         n = int(selected.sum())
-        if n == 0 or crime_type.name == ASB:
+        if n == 0 or kind.name == ASB:
             continue
-        categories = np.array(list(crime_type.outcomes), dtype=object)
-        probabilities = np.array(list(crime_type.outcomes.values()))
+        categories = np.array(list(kind.outcomes), dtype=object)
+        probabilities = np.array(list(kind.outcomes.values()))
         drawn = rng.choice(len(categories), size=n, p=probabilities / probabilities.sum())
         result = categories[drawn]
         # Crimes that usually reach court more often wait for it; waiting grows with age.
-        court = min(1.8, max(0.3, crime_type.outcomes.get(_CRU, 0) / 7))
+        court = min(1.8, max(0.3, kind.outcomes.get(_CRU, 0) / 7))
         awaiting = min(0.9, (0.04 + 0.36 * (1 - math.exp(-age / 4))) * court)
-        is_pending = rng.random(n) < min(0.9, pending * crime_type.pending)
+        is_pending = rng.random(n) < min(0.9, pending * kind.pending)
         is_awaiting = rng.random(n) < awaiting
         result[is_pending & is_awaiting] = AWAITING_COURT
         result[is_pending & ~is_awaiting] = UNDER_INVESTIGATION
@@ -423,15 +431,6 @@ def generate_street_data(
 # ---------------------------------------------------------------------------------------------
 # Force returns (the CSV templates documented in returns/README.md)
 
-RETURN_HEADERS: dict[str, tuple[str, ...]] = {
-    "calls.csv": ("month", "line", "offered", "answered_within_target", "mean_answer_seconds"),
-    "victim_satisfaction.csv": ("month", "crime_group", "respondents", "satisfied"),
-    "public_confidence.csv": ("month", "respondents", "confident"),
-    "workforce.csv": ("month", "police_officers", "pcsos", "special_constables", "cadets"),
-    "domestic_abuse_referrals.csv": ("month", "referrals"),
-    "restorative_justice_referrals.csv": ("month", "referrals"),
-    "first_time_entrants.csv": ("quarter", "first_time_entrants"),
-}
 SATISFACTION_GROUPS: dict[str, tuple[float, float]] = {
     # crime group: (satisfied share at the trend origin, change per year)
     "Burglary": (0.84, -0.005),
@@ -547,7 +546,7 @@ def generate_returns(
     last_month: str = LAST_MONTH,
     seed: int = DEFAULT_SEED,
 ) -> list[Path]:
-    """Write the seven force returns as CSV files (plain LF, header as in returns/templates).
+    """Write the seven force returns as CSV files (plain LF, headers from returns.RETURN_COLUMNS).
 
     Each return has its own random stream, so adding or changing one return never changes
     another. Returns the paths written.
@@ -569,7 +568,7 @@ def generate_returns(
         path = out_dir / filename
         with path.open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f, lineterminator="\n")
-            writer.writerow(RETURN_HEADERS[filename])
+            writer.writerow(RETURN_COLUMNS[path.stem])
             writer.writerows(build(_rng(seed, 3, number)))
         paths.append(path)
     return paths
