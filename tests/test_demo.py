@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from pcc_report import demo
+from pcc_report.demo.timeline import month_index
 from pcc_report.police_uk import STREET_COLUMNS, crime_types, outcome_categories
 from pcc_report.returns import RETURN_COLUMNS
 
@@ -315,7 +316,7 @@ def test_survey_shares_are_plausible(returns):
      ("2023-01", "2022-23-Q4"), ("2000-03", "1999-00-Q4")],
 )  # fmt: skip
 def test_quarter_label(month, label):
-    assert demo.quarter_label(demo._month_index(month)) == label
+    assert demo.quarter_label(month_index(month)) == label
 
 
 @pytest.mark.parametrize(

@@ -1,37 +1,30 @@
-"""Fictional demonstration data for pcc-report: "Demoshire Constabulary".
+"""Demonstration street-level crime files in the data.police.uk layout (see pcc_report.demo).
 
-Why this exists: the project must build a complete report out of the box, in CI and on a
-laptop, without shipping real police data in the repository. So it generates its own inputs:
-police.uk-style street-level files and the force's internal returns, for a force that does not
-exist. Everything is deterministic (numpy PCG64 streams derived from one seed, stable row order,
-no timestamps), so the same call always writes byte-identical files and a report built from them
-is reproducible.
-
-Nothing here is copied from real files. Parameters (crime-type mix, outcome mix per crime type,
-share of rows with no location, how "Under investigation" fades with a month's age, summer peaks)
-were set from proportions observed in real data.police.uk files for two forces, 2019-2022.
-
-Demoshire has six fictional districts whose LSOAs are named like real ones ("Demoford 001A") and
-carry codes in the E01 format from E01900001 up, a range no real LSOA uses. Two features are
-planted on purpose so the report has something to find: Vehicle crime in Kingsford Vale rises by
-about 70% over the last nine months (an SPC shift), and a few Crime IDs reappear in the following
-month (a real police.uk quirk that a validator warns about but accepts).
+Every crime type and outcome category named here is checked against the reviewed police.uk
+suite (:func:`pcc_report.police_uk.crime_type`, :func:`~pcc_report.police_uk.outcome_category`).
 """
 
 from __future__ import annotations
 
-import argparse
-import calendar
 import csv
 import hashlib
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from pcc_report.periods import Month, Quarter
+from pcc_report.demo.timeline import (
+    DEFAULT_SEED,
+    FIRST_MONTH,
+    LAST_MONTH,
+    days_factor,
+    month_label,
+    month_range,
+    seasonal,
+    stream,
+    years_since_origin,
+)
 from pcc_report.police_uk import (
     ANTI_SOCIAL_BEHAVIOUR,
     NO_LOCATION,
@@ -39,11 +32,7 @@ from pcc_report.police_uk import (
     crime_type,
     outcome_category,
 )
-from pcc_report.returns import RETURN_COLUMNS
 
-DEFAULT_SEED = 20240401
-FIRST_MONTH = "2019-04"
-LAST_MONTH = "2023-03"
 FORCE_SLUG = "demoshire"
 
 ASB = ANTI_SOCIAL_BEHAVIOUR
@@ -153,7 +142,6 @@ CRIME_TYPES: tuple[CrimeType, ...] = (
 CRIME_TYPE_NAMES: tuple[str, ...] = tuple(t.name for t in CRIME_TYPES)
 
 BASE_ROWS_PER_MONTH = 3450  # rows in an average 30.4-day month at the trend origin
-TREND_ORIGIN = "2019-04"
 REPEATED_ID_MONTHS = 4  # months that re-publish a crime from the month before
 
 # fmt: off
@@ -177,52 +165,11 @@ LANDMARKS = (
 # fmt: on
 
 
-# ---------------------------------------------------------------------------------------------
-# Months and random streams
-
-
-def _month_index(month: str) -> int:
-    """Months since year 0 (periods.Month.index), so month arithmetic is integer arithmetic."""
-    return Month.parse(month).index
-
-
-def _month_label(index: int) -> str:
-    return str(Month.from_index(index))
-
-
-def _month_range(first_month: str, last_month: str) -> list[int]:
-    first, last = _month_index(first_month), _month_index(last_month)
-    if first > last:
-        raise ValueError(f"first_month {first_month} is after last_month {last_month}")
-    return list(range(first, last + 1))
-
-
-def _days_factor(index: int) -> float:
-    """Counts scale with the number of days: February really is the quietest month."""
-    return calendar.monthrange(index // 12, index % 12 + 1)[1] / 30.44
-
-
-def _years_since_origin(index: int) -> float:
-    return (index - _month_index(TREND_ORIGIN)) / 12
-
-
-def _seasonal(amp: float, peak_month: int, index: int) -> float:
-    return 1 + amp * math.cos(2 * math.pi * (index % 12 + 1 - peak_month) / 12)
-
-
-def _rng(seed: int, *key: int) -> np.random.Generator:
-    """An independent, reproducible stream per purpose (and per month), so that one month's
-    rows do not depend on how many random numbers earlier months happened to use."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, *key])))
-
-
 def force_name(force: str) -> str:
     """The police.uk 'Reported by' / 'Falls within' name for a demonstration force slug."""
     return f"{force.replace('-', ' ').title()} Constabulary"
 
 
-# ---------------------------------------------------------------------------------------------
-# Street-level crime (police.uk layout)
 
 Point = tuple[str, str, str, str, str]  # longitude, latitude, location, LSOA code, LSOA name
 
@@ -235,7 +182,7 @@ def _geography(seed: int) -> list[tuple[list[Point], np.ndarray]]:
     are. A few points have no street name ("On or near ") and each district's first LSOA has a
     location with a comma, both as seen in real files.
     """
-    rng = _rng(seed, 0)
+    rng = stream(seed, 0)
     code = 900001
     geography = []
     for district in DISTRICTS:
@@ -268,10 +215,10 @@ def _geography(seed: int) -> list[tuple[list[Point], np.ndarray]]:
 
 def _expected_counts(index: int, last_index: int) -> np.ndarray:
     """Expected rows per district x crime type: share x season x trend x days, plus the shift."""
-    years, days = _years_since_origin(index), _days_factor(index)
+    years, days = years_since_origin(index), days_factor(index)
     per_type = np.array(
         [
-            t.share * _seasonal(t.season_amp, t.peak_month, index) * (1 + t.trend) ** years
+            t.share * seasonal(t.season_amp, t.peak_month, index) * (1 + t.trend) ** years
             for t in CRIME_TYPES
         ]
     ) * (BASE_ROWS_PER_MONTH * days)
@@ -324,8 +271,8 @@ def _month_rows(
     name: str,
 ) -> list[list[str]]:
     """One month of rows, unsorted and without Crime IDs."""
-    rng = _rng(seed, 1, index)
-    month = _month_label(index)
+    rng = stream(seed, 1, index)
+    month = month_label(index)
     # Shared shocks (weather, events) move the whole month and each crime type a little.
     shock = np.exp(rng.normal(0, 0.03) + rng.normal(0, 0.05, size=len(CRIME_TYPES)))
     counts = rng.poisson(_expected_counts(index, last_index) * shock)
@@ -362,7 +309,7 @@ def _repeat_from_previous(
     repeats = []
     for k in sorted(int(x) for x in picks):
         row = list(candidates[k])
-        row[1] = _month_label(month_index)
+        row[1] = month_label(month_index)
         types = np.array([CRIME_TYPE_NAMES.index(row[9])])
         row[10] = str(_outcomes(types, last_index - month_index, rng)[0])
         repeats.append(row)
@@ -397,11 +344,11 @@ def generate_street_data(
     files were downloaded just after `last_month`, which is why recent months have more
     "Under investigation". Returns the paths written, in month order.
     """
-    months = _month_range(first_month, last_month)
+    months = month_range(first_month, last_month)
     last_index = months[-1]
     geography = _geography(seed)
     name = force_name(force)
-    repeat_rng = _rng(seed, 2)
+    repeat_rng = stream(seed, 2)
     repeat_months = set()
     if len(months) > 1:
         chosen = repeat_rng.choice(
@@ -416,7 +363,7 @@ def generate_street_data(
         if index in repeat_months:
             rows += _repeat_from_previous(previous, index, last_index, repeat_rng)
         rows = _sorted_with_ids(rows, force, seed)
-        month = _month_label(index)
+        month = month_label(index)
         path = Path(out_dir) / month / f"{month}-{force}-street.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", newline="", encoding="utf-8") as f:
@@ -426,246 +373,3 @@ def generate_street_data(
         paths.append(path)
         previous = rows
     return paths
-
-
-# ---------------------------------------------------------------------------------------------
-# Force returns (the CSV templates documented in returns/README.md)
-
-SATISFACTION_GROUPS: dict[str, tuple[float, float]] = {
-    # crime group: (satisfied share at the trend origin, change per year)
-    "Burglary": (0.84, -0.005),
-    "Violent crime": (0.78, -0.025),
-    "Vehicle crime": (0.80, 0.0),
-    "Hate crime": (0.76, 0.01),
-}
-UPLIFT_START, UPLIFT_END, UPLIFT_GAIN = "2019-10", "2023-03", 270.0  # officer uplift programme
-
-
-def _calls_rows(months: Sequence[int], rng: np.random.Generator) -> list[tuple]:
-    """999 calls mostly beat their target (90% in 10 s) but slip in busy summers; 101 calls
-    hover around or below theirs (80% in 40 s). Mean answer time rises as performance falls."""
-    rows = []
-    for index in months:
-        years, days = _years_since_origin(index), _days_factor(index)
-        summer = max(0.0, _seasonal(1.0, 7, index) - 1)  # 0 in winter, up to 1 in July
-        offered_999 = 8600 * _seasonal(0.08, 7, index) * 1.04**years * days
-        offered_101 = 21000 * _seasonal(0.05, 7, index) * 0.95**years * days
-        rate_999 = min(0.99, 0.935 - 0.02 * summer + rng.normal(0, 0.007))
-        rate_101 = min(0.95, 0.80 - 0.04 * summer + rng.normal(0, 0.025))
-        for line, offered, rate, mean in (
-            ("999", offered_999, rate_999, 2.5 + 45 * (1 - rate_999)),
-            ("101", offered_101, rate_101, 15 + 350 * (1 - rate_101)),
-        ):
-            n = int(round(offered * math.exp(rng.normal(0, 0.03))))
-            answered = int(round(n * rate))
-            seconds = max(1.0, mean + rng.normal(0, 0.05 * mean))
-            rows.append((_month_label(index), line, n, answered, f"{seconds:.1f}"))
-    return rows
-
-
-def _satisfaction_rows(months: Sequence[int], rng: np.random.Generator) -> list[tuple]:
-    rows = []
-    for index in months:
-        for group, (share, trend) in SATISFACTION_GROUPS.items():
-            respondents = int(rng.integers(80, 121))
-            p = min(0.99, share + trend * _years_since_origin(index) + rng.normal(0, 0.01))
-            satisfied = int(rng.binomial(respondents, p))
-            rows.append((_month_label(index), group, respondents, satisfied))
-    return rows
-
-
-def _confidence_rows(months: Sequence[int], rng: np.random.Generator) -> list[tuple]:
-    rows = []
-    for index in months:
-        respondents = int(rng.integers(300, 501))
-        p = 0.78 - 0.015 * _years_since_origin(index) + rng.normal(0, 0.01)
-        rows.append((_month_label(index), respondents, int(rng.binomial(respondents, p))))
-    return rows
-
-
-def _workforce_rows(months: Sequence[int], rng: np.random.Generator) -> list[tuple]:
-    """Month-end snapshot. Officers follow the national uplift: recruit cohorts in April,
-    September and January, steady leavers; PCSOs drift down; specials decline between twice-yearly
-    intakes; cadets leave each August and join each September."""
-    start, end = _month_index(UPLIFT_START), _month_index(UPLIFT_END)
-    officers, pcsos, specials, cadets = 1742.5, 232.0, 268, 150
-    rows = []
-    for index in months:
-        cal = index % 12 + 1
-        if cal in (1, 4, 9):
-            progress = min(1.0, max(0.0, (index + 4 - start) / (end - start)))
-            target = 1742.5 + UPLIFT_GAIN * progress
-            officers += max(0.0, target - officers + 0.0045 * officers * 4 + rng.normal(0, 6))
-        officers -= rng.poisson(0.0045 * officers) * rng.uniform(0.9, 1.0)
-        pcsos += (12 if cal == 10 else 0) - rng.poisson(1.1) * rng.uniform(0.8, 1.0)
-        specials += (14 if cal in (3, 9) else 0) - int(rng.poisson(3.5))
-        cadets += (int(rng.integers(30, 41)) if cal == 9 else 0) - int(rng.poisson(0.8))
-        cadets -= int(rng.integers(25, 36)) if cal == 8 else 0
-        specials, cadets = max(specials, 0), max(cadets, 0)
-        rows.append((_month_label(index), f"{officers:.1f}", f"{pcsos:.1f}", specials, cadets))
-    return rows
-
-
-def _monthly_counts(
-    months: Sequence[int],
-    rng: np.random.Generator,
-    base: float,
-    trend: float,
-    amp: float,
-) -> list[tuple]:
-    """A Poisson count per month with a summer peak, a trend and some extra month-to-month
-    noise (real referral counts vary more than Poisson)."""
-    rows = []
-    for index in months:
-        mean = base * _seasonal(amp, 7, index) * (1 + trend) ** _years_since_origin(index)
-        mean *= _days_factor(index) * math.exp(rng.normal(0, 0.05))
-        rows.append((_month_label(index), int(rng.poisson(mean))))
-    return rows
-
-
-def quarter_label(index: int) -> str:
-    """Financial-year quarter of a month index, e.g. July 2022 -> '2022-23-Q2' (Q1 = Apr-Jun)."""
-    return str(Quarter.containing(Month.from_index(index)))
-
-
-def _first_time_entrant_rows(months: Sequence[int], rng: np.random.Generator) -> list[tuple]:
-    """Quarterly, and only for quarters wholly inside the months (a part quarter would look like
-    a fall)."""
-    rows = []
-    for index in months:
-        if (index % 12 + 1) % 3 == 0 and index - 2 in months:  # Jun, Sep, Dec, Mar end a quarter
-            mean = 48 * 0.94 ** _years_since_origin(index)
-            rows.append((quarter_label(index), int(rng.poisson(mean))))
-    return rows
-
-
-def generate_returns(
-    out_dir: Path,
-    *,
-    first_month: str = FIRST_MONTH,
-    last_month: str = LAST_MONTH,
-    seed: int = DEFAULT_SEED,
-) -> list[Path]:
-    """Write the seven force returns as CSV files (plain LF, headers from returns.RETURN_COLUMNS).
-
-    Each return has its own random stream, so adding or changing one return never changes
-    another. Returns the paths written.
-    """
-    months = _month_range(first_month, last_month)
-    builders = {
-        "calls.csv": lambda r: _calls_rows(months, r),
-        "victim_satisfaction.csv": lambda r: _satisfaction_rows(months, r),
-        "public_confidence.csv": lambda r: _confidence_rows(months, r),
-        "workforce.csv": lambda r: _workforce_rows(months, r),
-        "domestic_abuse_referrals.csv": lambda r: _monthly_counts(months, r, 520, 0.04, 0.06),
-        "restorative_justice_referrals.csv": lambda r: _monthly_counts(months, r, 32, 0.05, 0.0),
-        "first_time_entrants.csv": lambda r: _first_time_entrant_rows(months, r),
-    }
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for number, (filename, build) in enumerate(builders.items()):
-        path = out_dir / filename
-        with path.open("w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f, lineterminator="\n")
-            writer.writerow(RETURN_COLUMNS[path.stem])
-            writer.writerows(build(_rng(seed, 3, number)))
-        paths.append(path)
-    return paths
-
-
-# ---------------------------------------------------------------------------------------------
-# Everything together
-
-README_NAME = "README-DEMONSTRATION-DATA.txt"
-
-
-def _readme(seed: int, first_month: str, last_month: str, force: str) -> str:
-    months = len(_month_range(first_month, last_month))
-    return f"""\
-DEMONSTRATION DATA - FICTIONAL - NOT REAL POLICE DATA
-
-Every file in this folder was generated by pcc-report (module pcc_report.demo) for the
-fictional force "{force_name(force)}". The force, its districts, LSOA names and codes
-(E019xxxxx, a range no real LSOA uses), street locations, crimes, Crime IDs and force returns
-are all invented. Do not use them for any real analysis or publication.
-
-Seed: {seed}
-Months: {first_month} to {last_month} ({months} months)
-Regenerate (byte-identical): pcc-report demo-data --out <folder>
-                         or: python -m pcc_report.demo <folder>
-
-police-uk/  street-level crime files in the data.police.uk download layout
-            (YYYY-MM/YYYY-MM-{force}-street.csv)
-returns/    the force's internal returns, in the templates described in returns/README.md
-
-Planted on purpose, so that the report has something to show:
-- a summer peak in violence and anti-social behaviour;
-- {SHIFT_CRIME_TYPE} in {SHIFT_DISTRICT} about {SHIFT_FACTOR - 1:.0%} higher over the last
-  {SHIFT_MONTHS} months (a sustained shift for the SPC charts);
-- a few Crime IDs repeated in the following month (a real police.uk quirk);
-- 101 calls around or below their target, 999 calls mostly above theirs.
-"""
-
-
-def _data_rows(path: Path) -> int:
-    """Data rows in a CSV we wrote (no field of ours contains a line break)."""
-    return path.read_bytes().count(b"\n") - 1
-
-
-def generate(
-    out_dir: Path,
-    *,
-    seed: int = DEFAULT_SEED,
-    first_month: str = FIRST_MONTH,
-    last_month: str = LAST_MONTH,
-) -> dict:
-    """Write the whole demonstration data set under `out_dir` and summarise it.
-
-    Writes `police-uk/` (street files), `returns/` (force returns) and a plain-text notice that
-    the data is fictional. Safe to re-run: files are overwritten with identical bytes (files from
-    an earlier run with other months are left alone). Returns
-    `{"force", "seed", "first_month", "last_month", "files": [...], "rows": {file: rows}}` with
-    paths relative to `out_dir`.
-    """
-    out_dir = Path(out_dir)
-    paths = generate_street_data(
-        out_dir / "police-uk", first_month=first_month, last_month=last_month, seed=seed
-    )
-    paths += generate_returns(
-        out_dir / "returns", first_month=first_month, last_month=last_month, seed=seed
-    )
-    readme = out_dir / README_NAME
-    readme.write_text(
-        _readme(seed, first_month, last_month, FORCE_SLUG), encoding="utf-8", newline="\n"
-    )
-    rows = {p.relative_to(out_dir).as_posix(): _data_rows(p) for p in paths}
-    return {
-        "force": FORCE_SLUG,
-        "seed": seed,
-        "first_month": first_month,
-        "last_month": last_month,
-        "files": [*rows, README_NAME],
-        "rows": rows,
-    }
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """`python -m pcc_report.demo OUT_DIR`: the same as `pcc-report demo-data --out OUT_DIR`."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--first-month", default=FIRST_MONTH)
-    parser.add_argument("--last-month", default=LAST_MONTH)
-    args = parser.parse_args(argv)
-    summary = generate(
-        args.out_dir, seed=args.seed, first_month=args.first_month, last_month=args.last_month
-    )
-    print(
-        f"wrote {len(summary['files'])} files, {sum(summary['rows'].values())} rows, "
-        f"to {args.out_dir}"
-    )
-
-
-if __name__ == "__main__":
-    main()
