@@ -17,19 +17,14 @@ import pandas as pd
 import pytest
 
 from pcc_report import demo
+from pcc_report.demo.timeline import month_index
+from pcc_report.police_uk import STREET_COLUMNS, crime_types, outcome_categories
+from pcc_report.returns import RETURN_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
-HEADER = (
-    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
-    "Crime type,Last outcome category,Context"
-)
-KNOWN_CRIME_TYPES = {
-    "Anti-social behaviour", "Bicycle theft", "Burglary", "Criminal damage and arson", "Drugs",
-    "Other crime", "Other theft", "Possession of weapons", "Public order", "Robbery",
-    "Shoplifting", "Theft from the person", "Vehicle crime", "Violence and sexual offences",
-}  # fmt: skip
+HEADER = ",".join(STREET_COLUMNS)
 MONTHS = [f"{y}-{m:02d}" for y in range(2019, 2024) for m in range(1, 13)][3:51]  # 2019-04..2023-03
-PENDING = {"Under investigation", "Awaiting court outcome"}
+PENDING = {demo.UNDER_INVESTIGATION, demo.AWAITING_COURT}
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -146,7 +141,8 @@ def test_asb_rows_have_no_id_or_outcome_and_crimes_have_both(street):
 
 
 def test_crime_types_are_the_14_police_uk_types(street):
-    assert set(street["Crime type"]) == KNOWN_CRIME_TYPES
+    assert set(street["Crime type"]) == set(crime_types())
+    assert set(street["Last outcome category"]) <= set(outcome_categories())
 
 
 def test_no_location_rows_look_like_real_ones(street):
@@ -230,12 +226,12 @@ def test_planted_shift_shows_as_an_spc_run(street):
 def test_returns_match_the_repository_templates(generated):
     out, _ = generated
     templates = sorted((REPO / "returns" / "templates").glob("*.csv"))
-    assert {p.name for p in templates} == set(demo.RETURN_HEADERS)
+    assert {p.stem for p in templates} == set(RETURN_COLUMNS)
     for template in templates:
         header = template.read_bytes()
         assert header.count(b"\n") == 1
         assert (out / "returns" / template.name).read_bytes().startswith(header)
-        assert header.decode().strip().split(",") == list(demo.RETURN_HEADERS[template.name])
+        assert header.decode().strip().split(",") == list(RETURN_COLUMNS[template.stem])
 
 
 KEYS = {
@@ -320,7 +316,7 @@ def test_survey_shares_are_plausible(returns):
      ("2023-01", "2022-23-Q4"), ("2000-03", "1999-00-Q4")],
 )  # fmt: skip
 def test_quarter_label(month, label):
-    assert demo.quarter_label(demo._month_index(month)) == label
+    assert demo.quarter_label(month_index(month)) == label
 
 
 @pytest.mark.parametrize(

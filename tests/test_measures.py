@@ -34,38 +34,9 @@ from pcc_report.measures import (
     window_value,
 )
 from pcc_report.periods import Month, Window, report_windows
-from pcc_report.returns import ReturnsError, load_returns, read_return
+from pcc_report.returns import load_returns
 
 # ----- force returns -------------------------------------------------------------------------
-
-
-def test_load_returns_absent_folder_or_file_means_absent_source(tmp_path):
-    assert load_returns(None) == {}
-    assert load_returns(tmp_path / "no-such-folder") == {}
-    (tmp_path / "calls.csv").write_text(
-        "month,line,offered,answered_within_target,mean_answer_seconds\n"
-        "2022-09,999,1000,930,4.5\n2022-09,101,2000,1500,31.2\n",
-        encoding="utf-8",
-    )
-    returns = load_returns(tmp_path)
-    assert list(returns) == ["calls"]  # the six other returns were not supplied
-    frame = returns["calls"]
-    assert str(frame["line"].dtype) == "string" and frame["line"].tolist() == ["999", "101"]
-    assert str(frame["offered"].dtype) == "Int64"
-    assert frame["mean_answer_seconds"].dtype == "float64"
-
-
-def test_read_return_errors_name_the_file_line_and_column(tmp_path):
-    path = tmp_path / "public_confidence.csv"
-    path.write_text("month,respondents\n2022-09,500\n", encoding="utf-8")
-    with pytest.raises(ReturnsError, match="missing column\\(s\\) confident"):
-        read_return(path, "public_confidence")
-    path.write_text("month,respondents,confident\n2022-09,500,400\n2022-10,500,4x0\n", "utf-8")
-    with pytest.raises(ReturnsError, match="line 3, column confident: '4x0' is not a whole"):
-        read_return(path, "public_confidence")
-    path.write_text("month,respondents,confident\nSept 22,500,400\n", "utf-8")
-    with pytest.raises(ReturnsError, match="line 2, column month"):
-        read_return(path, "public_confidence")
 
 
 def test_header_only_return_gives_not_available(tmp_path):

@@ -27,6 +27,12 @@ from pcc_report.police_uk import STREET_COLUMNS, STREET_FILE_NAME
 #: The district the tidy table gives a row without an LSOA (kept, never dropped).
 NO_LOCATION = "No location"
 
+#: Columns added to every row read, after the police.uk columns, to trace it to its file and
+#: line: ``source_file`` (path relative to the data root), ``source_line`` (1-based, the header
+#: is line 1), ``file_month`` (from the file name) and ``force`` (slug). Validation names them
+#: in every problem.
+TRACE_COLUMNS: tuple[str, ...] = ("source_file", "source_line", "file_month", "force")
+
 
 class IngestError(Exception):
     """The data folder cannot be used at all (no files, duplicates): nothing to validate."""
@@ -60,8 +66,7 @@ def discover_street_files(root: Path, force: str) -> list[StreetFile]:
         relative = path.relative_to(root).as_posix()
         if month in found:
             raise IngestError(
-                f"two files for {force} {month}: {found[month].relative} and {relative}; "
-                "keep one"
+                f"two files for {force} {month}: {found[month].relative} and {relative}; keep one"
             )
         found[month] = StreetFile(path, relative, month, force)
     if not found:
@@ -93,21 +98,21 @@ def read_street_file(file: StreetFile) -> pa.Table:
         ),
     )
     rows = table.num_rows
-    extra = {
-        "source_file": pa.array([file.relative] * rows, pa.string()),
-        "source_line": pa.array(range(2, rows + 2), pa.int64()),
-        "file_month": pa.array([file.month] * rows, pa.string()),
-        "force": pa.array([file.force] * rows, pa.string()),
-    }
-    for name, column in extra.items():
+    trace = (
+        pa.array([file.relative] * rows, pa.string()),
+        pa.array(range(2, rows + 2), pa.int64()),
+        pa.array([file.month] * rows, pa.string()),
+        pa.array([file.force] * rows, pa.string()),
+    )
+    for name, column in zip(TRACE_COLUMNS, trace, strict=True):
         table = table.append_column(name, column)
     return table
 
 
 def empty_street_table() -> pa.Table:
     """A table with the street columns and no rows (when no file could be read)."""
-    names = [*STREET_COLUMNS, "source_file", "source_line", "file_month", "force"]
-    types = [pa.string()] * (len(STREET_COLUMNS) + 1) + [pa.int64(), pa.string(), pa.string()]
+    names = [*STREET_COLUMNS, *TRACE_COLUMNS]
+    types = [pa.int64() if n == "source_line" else pa.string() for n in names]
     return pa.schema(list(zip(names, types, strict=True))).empty_table()
 
 

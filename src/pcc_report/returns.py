@@ -2,13 +2,20 @@
 
 Why: a force return (call handling, surveys, workforce, referrals, first time entrants) has
 no public source, so the project defines a CSV template for each (``returns/templates``) and
-a Great Expectations suite (``expectations/returns_<name>.json``). Validation and the
-measures both need to know a return's columns; they take them from here, and the measures
-read a validated return only through :func:`read_return`.
+a Great Expectations suite (``expectations/returns_<name>.json``). :data:`RETURN_COLUMNS` is
+the one home in code of each return's columns and their kinds: validation checks a file's
+header against it and the measures type the values by it (tests check that the templates and
+the suites' header rules list the same columns). Both read a return file through
+:func:`read_return_rows`, so they see the same rows on the same lines; the measures take the
+typed frame of a validated return from :func:`read_return`.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -60,9 +67,44 @@ RETURN_COLUMNS: dict[str, dict[str, str]] = {
 #: Returns whose rows are financial quarters; each quarter's figure belongs to its last month.
 QUARTERLY_SOURCES = frozenset({"first_time_entrants"})
 
+#: The first bytes of a gzip archive (a return must be plain text).
+GZIP_MAGIC = b"\x1f\x8b"
+
 
 class ReturnsError(ValueError):
     """A force return file cannot be read (missing column, value of the wrong kind)."""
+
+
+class ReturnFileError(ReturnsError):
+    """A return file is not readable CSV text at all: empty, binary, not UTF-8, broken quoting.
+
+    ``reason`` says what is wrong without the path (validation prefixes the name it shows),
+    ``line`` is the 1-based line where it was found (``None`` for the whole file) and ``empty``
+    tells an empty file from an unreadable one.
+    """
+
+    def __init__(self, path: Path, reason: str, *, line: int | None = None, empty: bool = False):
+        super().__init__(f"{path}: {reason}")
+        self.reason, self.line, self.empty = reason, line, empty
+
+
+@dataclass(frozen=True)
+class ReturnRows:
+    """A return file as text: its header and its records, each with the line it starts on.
+
+    Values are exactly the file's text (``pandas.read_csv(dtype=str, keep_default_na=False)``
+    would give the same), blank lines are skipped as pandas does, and ``lines`` are the true
+    1-based line numbers (the header is line 1), even after blank lines or quoted line breaks.
+    """
+
+    header: list[str]
+    records: list[list[str]]
+    lines: list[int]
+
+    def ragged(self) -> list[tuple[int, list[str]]]:
+        """``(line, record)`` of every record without as many fields as the header."""
+        width = len(self.header)
+        return [(n, r) for n, r in zip(self.lines, self.records, strict=True) if len(r) != width]
 
 
 def load_returns(folder: Path | str | None) -> dict[str, pd.DataFrame]:
@@ -83,27 +125,87 @@ def load_returns(folder: Path | str | None) -> dict[str, pd.DataFrame]:
     return found
 
 
+def read_return_rows(path: Path) -> ReturnRows:
+    """Read one return file as text rows; :class:`ReturnFileError` when it is not CSV text.
+
+    The csv module (strict quoting) reads the file rather than pandas so that every row keeps
+    its true line number: pandas skips blank lines and quoted fields may span lines, either of
+    which would shift ``index + 2``. The header is not checked here (validation compares it
+    with the template; :func:`read_return` only needs its columns present).
+    """
+    path = Path(path)
+
+    def fail(reason: str, line: int | None = None, empty: bool = False) -> ReturnFileError:
+        return ReturnFileError(path, reason, line=line, empty=empty)
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot read the file ({exc.strerror or exc})") from exc
+    if not data:
+        raise fail("file is empty (0 bytes)", empty=True)
+    if data.startswith(GZIP_MAGIC):
+        raise fail("file is gzip-compressed; a return is plain CSV text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise fail(f"text is not UTF-8 ({exc.reason}); not a readable CSV file", line) from exc
+    if "\x00" in text:
+        line = text.split("\x00", 1)[0].count("\n") + 1
+        raise fail("contains NUL bytes: binary data, not a readable CSV file", line)
+    if not text.strip():
+        raise fail("file has no header and no data", empty=True)
+
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    start = 1  # line on which the record being read starts (an open quote may run on)
+    try:
+        header = next(reader)
+        while True:
+            start = reader.line_num + 1
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            if record:  # [] is a blank line
+                records.append(record)
+                lines.append(start)
+    except csv.Error as exc:
+        raise fail(f"not readable CSV from line {start} ({exc})", start) from exc
+    return ReturnRows(header, records, lines)
+
+
 def read_return(path: Path, source: str) -> pd.DataFrame:
     """One return CSV with its template's columns, typed; extra columns are dropped."""
     columns = RETURN_COLUMNS[source]
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    raw.columns = [c.strip() for c in raw.columns]
-    missing = [c for c in columns if c not in raw.columns]
+    rows = read_return_rows(path)
+    header = [c.strip() for c in rows.header]
+    missing = [c for c in columns if c not in header]
     if missing:
         raise ReturnsError(
             f"{path}: missing column(s) {', '.join(missing)}; the template is: {','.join(columns)}"
         )
+    ragged = rows.ragged()
+    if ragged:
+        line, record = ragged[0]
+        raise ReturnsError(
+            f"{path}, line {line}: {len(record)} field(s), the header has {len(header)}"
+        )
+    raw = pd.DataFrame(rows.records, columns=header, dtype=str)
+    if not rows.records:
+        raw = pd.DataFrame({c: pd.Series([], dtype=str) for c in header})
     frame = pd.DataFrame(index=raw.index)
     for column, kind in columns.items():
         text = raw[column].str.strip()
-        frame[column] = _typed(text, kind, path, column)
+        frame[column] = _typed(text, kind, path, column, rows.lines)
     return frame.reset_index(drop=True)
 
 
-def _typed(text: pd.Series, kind: str, path: Path, column: str) -> pd.Series:
+def _typed(text: pd.Series, kind: str, path: Path, column: str, lines: Sequence[int]) -> pd.Series:
     def fail(i: int, why: str) -> ReturnsError:
-        # line 1 is the header, so row i of the frame is on line i + 2
-        return ReturnsError(f"{path}, line {i + 2}, column {column}: {text[i]!r} {why}")
+        return ReturnsError(f"{path}, line {lines[i]}, column {column}: {text[i]!r} {why}")
 
     if kind == "text":
         return text.astype("string")

@@ -1,4 +1,4 @@
-"""Validation of the force returns: the seven GX suites, file structure, and combined reports.
+"""Validation of the force returns' rows: the seven GX suites and the returns folder.
 
 Every rule of every suite is shown passing (the good returns pass every expectation) and
 failing (each bad row below breaks exactly one rule, at a known line). Files are small and
@@ -8,36 +8,30 @@ written here; the GX runs are shared through module-scoped fixtures to keep the 
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from pcc_report import demo, returns, validation
-from pcc_report.returns import RETURNS
+from pcc_report import demo, returns
+from pcc_report.police_uk import EXPECTATIONS_DIR
+from pcc_report.returns import RETURN_COLUMNS, RETURNS
 from pcc_report.validation import (
     Problem,
     ValidationReport,
     return_suite_name,
     validate_returns,
 )
+from pcc_report.validation.files import RULE_HAS_ROWS
+from pcc_report.validation.force_returns import RULE_KNOWN_RETURN
+from pcc_report.validation.suites import HEADER_RULE_TYPE, check_frame
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "returns" / "templates"
 FOLDER = "returns"  # the folder's name, as problems show it
-
-HEADERS: dict[str, list[str]] = {
-    "calls": ["month", "line", "offered", "answered_within_target", "mean_answer_seconds"],
-    "victim_satisfaction": ["month", "crime_group", "respondents", "satisfied"],
-    "public_confidence": ["month", "respondents", "confident"],
-    "workforce": ["month", "police_officers", "pcsos", "special_constables", "cadets"],
-    "domestic_abuse_referrals": ["month", "referrals"],
-    "restorative_justice_referrals": ["month", "referrals"],
-    "first_time_entrants": ["quarter", "first_time_entrants"],
-}
 
 # Valid rows, including the legitimate edge cases each rule must let through.
 GOOD: dict[str, list[list[str]]] = {
@@ -180,7 +174,9 @@ def write_return(folder: Path, name: str, rows: list[list[str]] | None = None) -
     """``folder/<name>.csv`` with the template header and ``rows`` (default: the good rows)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"
-    path.write_text(csv_text(HEADERS[name], GOOD[name] if rows is None else rows), "utf-8")
+    path.write_text(
+        csv_text(list(RETURN_COLUMNS[name]), GOOD[name] if rows is None else rows), "utf-8"
+    )
     return path
 
 
@@ -192,7 +188,7 @@ def returns_folder(tmp_path: Path) -> Path:
 
 
 def suite_json(name: str) -> dict:
-    path = validation.DEFAULT_EXPECTATIONS_DIR / f"{return_suite_name(name)}.json"
+    path = EXPECTATIONS_DIR / f"{return_suite_name(name)}.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -211,25 +207,29 @@ def lines(problem: Problem) -> set[int]:
 # --------------------------------------------------------------------------------------------
 
 
-def test_one_suite_per_return_matching_templates_and_reader() -> None:
-    assert set(RETURNS) == set(returns.RETURN_COLUMNS) == set(HEADERS)
-    for name in RETURNS:
-        suite = suite_json(name)
-        assert suite["name"] == return_suite_name(name)
-        template = (TEMPLATES / f"{name}.csv").read_text(encoding="utf-8").strip().split(",")
-        assert list(validation._template_columns(suite)) == template == HEADERS[name]
-        assert template == list(returns.RETURN_COLUMNS[name])
-        rules = [e["meta"]["rule"] for e in suite["expectations"]]
-        assert len(rules) == len(set(rules)), f"{name}: rules must be unique"
-        assert all(e["meta"]["level"] in ("error", "warning") for e in suite["expectations"])
+def header_rule(suite: dict) -> str:
+    (rule,) = [e["meta"]["rule"] for e in suite["expectations"] if e["type"] == HEADER_RULE_TYPE]
+    return rule
 
 
 def test_every_rule_has_a_failing_example() -> None:
+    """Every rule in every suite's JSON is shown failing: by a bad row below, or (the header
+    rule) by :func:`test_each_header_rule_fails_on_a_frame_without_a_column`."""
     for name in RETURNS:
-        rules = {e["meta"]["rule"] for e in suite_json(name)["expectations"]}
-        header_rule = f"Columns are exactly the {name} template header"
-        tested = {rule for _, rule in BAD[name]} | {header_rule}
-        assert tested == rules, f"{name}: no failing example for {rules - tested}"
+        suite = suite_json(name)
+        rules = {e["meta"]["rule"] for e in suite["expectations"]}
+        tested = {rule for _, rule in BAD[name]} | {header_rule(suite)}
+        assert rules == tested, f"{name}: no failing example for {rules - tested}"
+
+
+@pytest.mark.parametrize("name", RETURNS)
+def test_each_header_rule_fails_on_a_frame_without_a_column(name: str) -> None:
+    suite = suite_json(name)
+    frame = pd.DataFrame({"month": ["2022-09"], "source_file": ["x"], "source_line": [2]})
+    summary, problems = check_frame(suite, {}, frame)
+    failed = [e["rule"] for e in summary["expectations"] if not e["success"]]
+    assert header_rule(suite) in failed
+    assert header_rule(suite) in [p.rule for p in problems]
 
 
 @pytest.fixture(scope="module")
@@ -355,7 +355,7 @@ def test_blank_templates_are_only_warned_about(tmp_path: Path) -> None:
     assert report.ok
     assert len(report.suites) == len(RETURNS)
     assert all(s["success"] for s in report.suites)
-    assert {p.rule for p in report.problems} == {validation.RULE_HAS_ROWS}
+    assert {p.rule for p in report.problems} == {RULE_HAS_ROWS}
     assert {p.level for p in report.problems} == {"warning"}
     assert len(report.problems) == len(RETURNS)
     assert "returns/calls.csv: file has a header but no data rows" in report.problems[0].message
@@ -393,7 +393,7 @@ def test_unknown_csv_files_are_warned_about_and_ignored(tmp_path: Path) -> None:
     (folder / "old" / "calls.csv").write_text("x\n", encoding="utf-8")
     report = validate_returns(folder)
     assert report.ok  # warnings only
-    assert [p.rule for p in report.problems] == [validation.RULE_KNOWN_RETURN] * 3
+    assert [p.rule for p in report.problems] == [RULE_KNOWN_RETURN] * 3
     assert all(p.level == "warning" and p.suite == "returns" for p in report.problems)
     by_file = {p.examples[0]["file"]: p.message for p in report.problems}
     assert set(by_file) == {"returns/Calls.csv", "returns/notes.csv", "returns/workforce.xlsx"}
@@ -401,100 +401,6 @@ def test_unknown_csv_files_are_warned_about_and_ignored(tmp_path: Path) -> None:
     assert "not a known return, ignored;" in by_file["returns/notes.csv"]
     assert "save it as CSV" in by_file["returns/workforce.xlsx"]
     assert [s["name"] for s in report.suites] == ["returns_calls"]
-
-
-def _file_problem(tmp_path: Path, name: str, content: bytes) -> tuple[ValidationReport, Problem]:
-    folder = returns_folder(tmp_path)
-    (folder / f"{name}.csv").write_bytes(content)
-    report = validate_returns(folder)
-    assert not report.ok
-    assert len(report.problems) == 1, report.problems
-    assert report.suites == []  # an unsound file's rows are not judged
-    problem = report.problems[0]
-    assert problem.level == "error"
-    assert problem.suite == return_suite_name(name)
-    assert problem.message.startswith(f"returns/{name}.csv: ")
-    assert f"returns/{name}.csv" in report.format_errors()
-    return report, problem
-
-
-@pytest.mark.parametrize("content", [b"", b"\n", b"  \r\n\n"], ids=["0 bytes", "newline", "blank"])
-def test_empty_file_is_an_error_naming_the_file(tmp_path: Path, content: bytes) -> None:
-    _, problem = _file_problem(tmp_path, "calls", content)
-    assert problem.rule == validation.RULE_NOT_EMPTY
-
-
-def test_wrong_header_names_the_file_and_the_columns(tmp_path: Path) -> None:
-    content = b"month,line,offered,answered,mean_answer_seconds\n2022-09,999,10,5,6.0\n"
-    _, problem = _file_problem(tmp_path, "calls", content)
-    assert problem.rule == validation.RULE_RETURN_HEADER
-    assert "missing column(s): 'answered_within_target'" in problem.message
-    assert "unexpected column(s): 'answered'" in problem.message
-    assert "month,line,offered,answered_within_target,mean_answer_seconds" in problem.message
-    assert problem.examples == [
-        {"file": "returns/calls.csv", "line": 1, "value": "month,line,offered,answered,"
-         "mean_answer_seconds"}
-    ]  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("header", "expected"),
-    [
-        (b"referrals,month", "columns are in the wrong order"),
-        (b"month,referrals,referrals", "repeated column(s): 'referrals'"),
-        (b"Month,Referrals", "missing column(s): 'month', 'referrals'"),
-        (b"month,referrals ", "unexpected column(s): 'referrals '"),
-    ],
-)
-def test_header_must_be_exact(tmp_path: Path, header: bytes, expected: str) -> None:
-    _, problem = _file_problem(tmp_path, "domestic_abuse_referrals", header + b"\n2022-09,4\n")
-    assert problem.rule == validation.RULE_RETURN_HEADER
-    assert expected in problem.message
-
-
-def test_rows_with_the_wrong_number_of_fields(tmp_path: Path) -> None:
-    content = b"month,referrals\n2022-07,4\n2022-08,1,234\n2022-09\n2022-10,5\n"
-    _, problem = _file_problem(tmp_path, "domestic_abuse_referrals", content)
-    assert problem.rule == validation.RULE_FIELDS
-    assert problem.unexpected_count == 2
-    assert [(e["line"], e["value"]) for e in problem.examples] == [
-        (3, "3 fields: 2022-08,1,234"),
-        (4, "1 fields: 2022-09"),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("content", "line"),
-    [
-        (b'month,referrals\n2022-07,4\n2022-08,"12\n2022-09,3\n', 3),  # quote never closed
-        (b'month,referrals\n2022-07,4\n2022-08,"1"2\n', 3),  # text after a closing quote
-        ("month,referrals\n2022-07,4\n2022-08,caf\u00e9\n".encode("latin-1"), 3),
-        (b"month,referrals\n2022-07,4\n2022-08,\x00\x00\n", 3),
-        (gzip.compress(b"month,referrals\n2022-07,4\n", mtime=0), None),
-    ],
-    ids=["open quote", "bad quoting", "latin-1", "NUL bytes", "gzip"],
-)
-def test_unreadable_csv_is_an_error_with_its_line(
-    tmp_path: Path, content: bytes, line: int | None
-) -> None:
-    _, problem = _file_problem(tmp_path, "domestic_abuse_referrals", content)
-    assert problem.rule == validation.RULE_READABLE
-    assert problem.examples[0]["line"] == line
-
-
-def test_true_line_numbers_despite_blank_lines_and_multiline_fields(tmp_path: Path) -> None:
-    content = (
-        "\ufeffmonth,crime_group,respondents,satisfied\r\n"  # BOM and CRLF are fine
-        '2022-07,"Violent\r\ncrime",80,60\r\n'  # lines 2-3
-        "\r\n"  # line 4, blank
-        "2022-08,Burglary,80,81\r\n"  # line 5
-    ).encode()
-    folder = returns_folder(tmp_path)
-    (folder / "victim_satisfaction.csv").write_bytes(content)
-    report = validate_returns(folder)
-    assert [p.rule for p in report.problems] == ["satisfied is at most respondents"]
-    assert lines(report.problems[0]) == {5}
-    assert report.rows_checked == 2
 
 
 def test_a_suite_needing_an_unknown_derived_column_is_refused(tmp_path: Path) -> None:
@@ -507,54 +413,3 @@ def test_a_suite_needing_an_unknown_derived_column_is_refused(tmp_path: Path) ->
     write_return(folder, "public_confidence")
     with pytest.raises(ValueError, match="_mystery"):
         validate_returns(folder, expectations_dir=expectations)
-
-
-def test_markup_in_a_return_is_escaped(tmp_path: Path) -> None:
-    header = b"month,<script>alert(1)</script>\n2022-09,4\n"
-    report, _ = _file_problem(tmp_path, "restorative_justice_referrals", header)
-    page = report.to_html()
-    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "<script>" not in report.to_markdown()
-
-
-# --------------------------------------------------------------------------------------------
-# Combining reports
-# --------------------------------------------------------------------------------------------
-
-
-def _problem(suite: str, level: str = "error") -> Problem:
-    return Problem(suite=suite, rule="r", level=level, column=None, message=suite)
-
-
-def test_combine_concatenates_in_order_and_merges_months() -> None:
-    street = ValidationReport(
-        suites=[{"name": "police_uk_street"}],
-        problems=[_problem("street", "warning")],
-        incomplete_months=["2022-09", "2022-07"],
-        rows_checked=1000,
-    )
-    returns = ValidationReport(
-        suites=[{"name": "returns_calls"}, {"name": "returns_workforce"}],
-        problems=[_problem("returns_calls"), _problem("returns_workforce", "warning")],
-        incomplete_months=["2022-08", "2022-07"],
-        rows_checked=24,
-    )
-    combined = ValidationReport.combine([street, returns])
-    assert [s["name"] for s in combined.suites] == [
-        "police_uk_street", "returns_calls", "returns_workforce"
-    ]  # fmt: skip
-    assert [p.suite for p in combined.problems] == ["street", "returns_calls", "returns_workforce"]
-    assert combined.incomplete_months == ["2022-07", "2022-08", "2022-09"]
-    assert combined.rows_checked == 1024
-    assert not combined.ok and [p.suite for p in combined.errors()] == ["returns_calls"]
-    assert street.incomplete_months == ["2022-09", "2022-07"]  # inputs untouched
-    assert len(street.problems) == 1 and len(returns.suites) == 2
-
-
-def test_combine_of_nothing_and_of_real_reports(good_report: ValidationReport) -> None:
-    nothing = ValidationReport.combine([])
-    assert nothing.ok and nothing.suites == [] and nothing.rows_checked == 0
-    twice = ValidationReport.combine([good_report, nothing, good_report])
-    assert twice.rows_checked == 2 * good_report.rows_checked
-    assert len(twice.suites) == 2 * len(RETURNS)
-    assert "Input validation **passed**" in twice.to_markdown()

@@ -1,27 +1,35 @@
-"""Validation of police.uk street data: file-level checks, the GX suite, and the report.
+"""Validation of police.uk street rows: the GX suite, required months, real files.
 
-Small frames and files are built here; the last tests run every real police.uk file in
-../shared/data through the same rules (skipped when that folder is absent).
+Small frames are built here (tests/streetfiles.py); the last tests run every real police.uk
+file in ../shared/data through the same rules (skipped when that folder is absent).
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
 import hashlib
-import io
 import json
-import re
-from itertools import count
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from streetfiles import (
+    BTP,
+    FORCE,
+    MONTHS,
+    asb,
+    crime,
+    failing,
+    frame_of,
+    good_month,
+    lines,
+    read_files,
+    source,
+    write_csv,
+)
 
-from pcc_report import validation
+from pcc_report import police_uk
 from pcc_report.police_uk import STREET_COLUMNS
 from pcc_report.validation import (
-    Problem,
     ValidationReport,
     check_street_file,
     validate_street,
@@ -29,149 +37,7 @@ from pcc_report.validation import (
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 STREET_DATA = SHARED_DATA / "police-uk" / "street"
-SUITE_FILE = validation.DEFAULT_EXPECTATIONS_DIR / "police_uk_street.json"
-FORCE = "testshire"
-MONTHS = ["2022-07", "2022-08", "2022-09"]
-BTP = "British Transport Police"
-_ids = count()
-
-
-# --------------------------------------------------------------------------------------------
-# Builders
-# --------------------------------------------------------------------------------------------
-
-
-def crime(month: str, **values: str) -> dict[str, str]:
-    """A valid police.uk crime row; keyword arguments (spaces as _) override columns."""
-    row = {
-        "Crime ID": hashlib.sha256(f"crime-{next(_ids)}".encode()).hexdigest(),
-        "Month": month,
-        "Reported by": "Testshire Police",
-        "Falls within": "Testshire Police",
-        "Longitude": "-2.700000",
-        "Latitude": "53.760000",
-        "Location": "On or near High Street",
-        "LSOA code": "E01012345",
-        "LSOA name": "Preston 001A",
-        "Crime type": "Burglary",
-        "Last outcome category": "Under investigation",
-        "Context": "",
-    }
-    for key, value in values.items():
-        row[key.replace("_", " ") if key.replace("_", " ") in row else key] = value
-    return row
-
-
-def asb(month: str, **values: str) -> dict[str, str]:
-    return crime(month, **{"Crime ID": "", "Last outcome category": "", **values},
-                 Crime_type="Anti-social behaviour")  # fmt: skip
-
-
-def good_month(month: str) -> list[dict[str, str]]:
-    """40 rows (each with its own Crime ID) covering every legitimate shape seen in real files."""
-    return [row for _ in range(5) for row in _good_rows(month)]
-
-
-def _good_rows(month: str) -> list[dict[str, str]]:
-    return [
-        crime(month),
-        crime(month, Crime_type="Violence and sexual offences", LSOA_name="Basingstoke 002D"),
-        crime(month, Crime_type="Shoplifting", Last_outcome_category="Local resolution"),
-        asb(month),
-        # No location: empty coordinates, LSOA code and name.
-        crime(
-            month, Longitude="", Latitude="", Location="No location", LSOA_code="", LSOA_name=""
-        ),  # fmt: skip
-        # British Transport Police: no Crime ID and no outcome on crime rows.
-        crime(
-            month,
-            **{"Crime ID": "", "Reported by": BTP, "Falls within": BTP},
-            Last_outcome_category="",
-        ),  # fmt: skip
-        # A BTP station in Scotland: coordinates but no LSOA.
-        crime(
-            month,
-            **{"Crime ID": "", "Reported by": BTP, "Falls within": BTP},
-            Last_outcome_category="",
-            Longitude="-4.258257",
-            Latitude="55.859590",
-            LSOA_code="",
-            LSOA_name="",
-        ),  # fmt: skip
-        crime(month, LSOA_code="W01000123", LSOA_name="Cardiff 001A"),
-    ]
-
-
-def frame_of(rows_by_file_month: dict[str, list[dict[str, str]]]) -> pd.DataFrame:
-    """The ingest's combined frame: text columns plus source_file/source_line/file_month/force."""
-    parts = []
-    for file_month, rows in rows_by_file_month.items():
-        part = pd.DataFrame(rows, columns=list(STREET_COLUMNS), dtype="str")
-        part["source_file"] = f"street/{FORCE}/{file_month}-{FORCE}-street.csv"
-        part["source_line"] = range(2, len(rows) + 2)
-        part["file_month"] = file_month
-        part["force"] = FORCE
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
-
-
-def source(name: str, line: int) -> tuple[str, int]:
-    return (f"street/{FORCE}/{name}-{FORCE}-street.csv", line)
-
-
-def write_csv(
-    path: Path,
-    rows: list[list[str]] | list[dict[str, str]],
-    *,
-    header: list[str] | tuple[str, ...] = STREET_COLUMNS,
-    gz: bool = False,
-) -> Path:
-    """A police.uk-style file (CRLF line ends like the real ones), optionally gzipped."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row[c] for c in STREET_COLUMNS] if isinstance(row, dict) else row)
-    data = buffer.getvalue().encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gzip.compress(data, mtime=0) if gz else data)
-    return path
-
-
-def read_files(paths: list[Path], root: Path, force: str) -> pd.DataFrame:
-    """Read street files the way the ingest does (every column text, line numbers kept)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    tables = []
-    for path in paths:
-        table = pacsv.read_csv(
-            path,
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in STREET_COLUMNS},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        n = table.num_rows
-        table = table.append_column(
-            "source_file", pa.array([path.relative_to(root).as_posix()] * n)
-        )
-        table = table.append_column("source_line", pa.array(range(2, n + 2), pa.int64()))
-        table = table.append_column("file_month", pa.array([path.name[:7]] * n))
-        table = table.append_column("force", pa.array([force] * n))
-        tables.append(table)
-    return pa.concat_tables(tables).to_pandas()
-
-
-def failing(report: ValidationReport, rule: str) -> Problem:
-    matches = [p for p in report.problems if p.rule == rule]
-    assert len(matches) == 1, f"expected one problem for {rule!r}, got {report.problems}"
-    return matches[0]
-
-
-def lines(problem: Problem) -> set[tuple[str, int]]:
-    return {(e["file"], e["line"]) for e in problem.examples}
+SUITE_FILE = police_uk.EXPECTATIONS_DIR / "police_uk_street.json"
 
 
 # --------------------------------------------------------------------------------------------
@@ -399,107 +265,8 @@ def test_malformed_required_month_is_a_programming_error() -> None:
         validate_street(frame_of({"2022-09": good_month("2022-09")}), required_months=["2022/09"])
 
 
-# --------------------------------------------------------------------------------------------
-# File-level checks
-# --------------------------------------------------------------------------------------------
-
-
 def _name(month: str = "2022-09", suffix: str = ".csv") -> str:
     return f"{month}-{FORCE}-street{suffix}"
-
-
-@pytest.mark.parametrize("gz", [False, True])
-def test_a_sound_file_has_no_problems(tmp_path: Path, gz: bool) -> None:
-    path = write_csv(
-        tmp_path / _name(suffix=".csv.gz" if gz else ".csv"), good_month("2022-09"), gz=gz
-    )
-    assert check_street_file(path) == []
-
-
-def test_wrong_header_names_missing_and_unexpected_columns(tmp_path: Path) -> None:
-    header = [("Crime Type" if c == "Crime type" else c) for c in STREET_COLUMNS] + ["Extra"]
-    path = write_csv(tmp_path / _name(), good_month("2022-09"), header=header)
-    (problem,) = check_street_file(path, "street/x.csv")
-    assert problem.rule == "Header is exactly the police.uk street header"
-    assert problem.level == "error" and problem.examples[0]["line"] == 1
-    assert problem.examples[0]["file"] == "street/x.csv" and "street/x.csv" in problem.message
-    assert "missing column(s): 'Crime type'" in problem.message
-    assert "unexpected column(s): 'Crime Type', 'Extra'" in problem.message
-
-
-def test_reordered_header(tmp_path: Path) -> None:
-    header = list(STREET_COLUMNS)
-    header[4], header[5] = header[5], header[4]
-    (problem,) = check_street_file(write_csv(tmp_path / _name(), [["x"] * 12], header=header))
-    assert problem.rule == "Header is exactly the police.uk street header"
-    assert "wrong order" in problem.message
-
-
-def test_truncated_gzip(tmp_path: Path) -> None:
-    data = write_csv(tmp_path / "x.csv.gz", good_month("2022-09") * 20, gz=True).read_bytes()
-    path = tmp_path / _name(suffix=".csv.gz")
-    path.write_bytes(data[: len(data) // 2])
-    (problem,) = check_street_file(path)
-    assert problem.rule == "File is a complete gzip archive" and problem.level == "error"
-    assert "truncated" in problem.message and path.as_posix() in problem.message
-
-
-def test_corrupted_gzip_body(tmp_path: Path) -> None:
-    data = bytearray(write_csv(tmp_path / "x.csv.gz", good_month("2022-09"), gz=True).read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    data[len(data) // 2 + 1] ^= 0xFF
-    path = tmp_path / _name(suffix=".csv.gz")
-    path.write_bytes(bytes(data))
-    assert [p.rule for p in check_street_file(path)] == ["File is a complete gzip archive"]
-
-
-def test_gz_name_without_gzip_content(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / _name(suffix=".csv.gz"), good_month("2022-09"))
-    (problem,) = check_street_file(path)
-    assert problem.rule == "File is a complete gzip archive" and "gzip signature" in problem.message
-
-
-def test_gzip_content_under_a_plain_csv_name(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / _name(), good_month("2022-09"), gz=True)
-    (problem,) = check_street_file(path)
-    assert problem.rule == "File is readable CSV text (UTF-8)" and ".gz" in problem.message
-
-
-@pytest.mark.parametrize("content", [b"", gzip.compress(b"", mtime=0)], ids=["plain", "gzip"])
-def test_empty_file(tmp_path: Path, content: bytes) -> None:
-    path = tmp_path / _name(suffix=".csv.gz" if content else ".csv")
-    path.write_bytes(content)
-    (problem,) = check_street_file(path)
-    assert problem.rule == "File is not empty" and problem.level == "error"
-
-
-def test_header_without_rows_is_empty(tmp_path: Path) -> None:
-    (problem,) = check_street_file(write_csv(tmp_path / _name(), []))
-    assert problem.rule == "File is not empty" and "no data rows" in problem.message
-
-
-def test_binary_file_is_not_readable_csv(tmp_path: Path) -> None:
-    path = tmp_path / _name()
-    path.write_bytes(b"Crime ID,Month\r\n\xff\xfe\x00\x01 garbage")
-    (problem,) = check_street_file(path)
-    assert problem.rule == "File is readable CSV text (UTF-8)"
-    assert problem.examples[0]["line"] == 2
-
-
-def test_nul_bytes_are_not_csv(tmp_path: Path) -> None:
-    path = tmp_path / _name()
-    path.write_bytes(",".join(STREET_COLUMNS).encode() + b"\r\nabc\x00def\r\n")
-    (problem,) = check_street_file(path)
-    assert problem.rule == "File is readable CSV text (UTF-8)" and "NUL" in problem.message
-
-
-@pytest.mark.parametrize("name", [f"2022-13-{FORCE}-street.csv", f"september-{FORCE}-street.csv",
-                                  "2022-09.csv"])  # fmt: skip
-def test_month_in_file_name_must_parse(tmp_path: Path, name: str) -> None:
-    path = write_csv(tmp_path / name, good_month("2022-09"))
-    (problem,) = check_street_file(path)
-    assert problem.rule == "File name starts with a valid YYYY-MM month"
-    assert problem.examples[0]["value"] == name
 
 
 def test_problems_from_real_files_end_to_end(tmp_path: Path) -> None:
@@ -534,71 +301,6 @@ def test_problems_from_real_files_end_to_end(tmp_path: Path) -> None:
     assert "missing column(s): 'Crime type'" in text and _name("2022-09") in text
     assert "1 required month(s) have no data: 2022-09" in text
     assert report.problems[0] == file_problems[0]  # file problems come first
-
-
-# --------------------------------------------------------------------------------------------
-# Rendering: terminal text, JSON, HTML, markdown
-# --------------------------------------------------------------------------------------------
-
-MALICIOUS = '<script>alert("x")</script> | *bold* [link](http://e.x) & $x$'
-
-
-@pytest.fixture(scope="module")
-def malicious_report() -> ValidationReport:
-    rows = good_month("2022-09") + [crime("2022-09", Crime_type=MALICIOUS)]
-    return validate_street(frame_of({"2022-09": rows}), required_months=["2022-09"])
-
-
-def test_format_errors_names_file_line_column_rule(malicious_report: ValidationReport) -> None:
-    text = malicious_report.format_errors()
-    assert text.startswith("Validation failed: 1 error(s)")
-    assert "rule: Crime type is one of the 14 police.uk crime types" in text
-    assert "column: Crime type" in text
-    assert f"street/{FORCE}/{_name()} line 42:" in text
-    assert "1 of 41 checked row(s) break this rule" in text
-
-
-def test_format_errors_when_clean(good_report: ValidationReport) -> None:
-    assert good_report.format_errors() == "Validation passed: no errors."
-
-
-def test_html_escapes_every_value_and_is_self_contained(
-    malicious_report: ValidationReport, tmp_path: Path
-) -> None:
-    malicious_report.write(tmp_path)
-    page = (tmp_path / "validation.html").read_text(encoding="utf-8")
-    assert "<script" not in page.lower()
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
-    assert "http://e.x" in page and 'href="http' not in page and "src=" not in page
-    assert "<link" not in page and "@import" not in page
-    assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
-    assert '<th scope="col">Rule</th>' in page
-
-
-def test_json_is_stable_and_complete(malicious_report: ValidationReport, tmp_path: Path) -> None:
-    malicious_report.write(tmp_path / "a")
-    malicious_report.write(tmp_path / "b")
-    first = (tmp_path / "a" / "validation.json").read_bytes()
-    assert first == (tmp_path / "b" / "validation.json").read_bytes()
-    data = json.loads(first)
-    assert list(data) == sorted(data)
-    assert data["ok"] is False and data["error_count"] == 1 and data["rows_checked"] == 41
-    (problem,) = data["problems"]
-    assert problem["examples"] == [
-        {"file": f"street/{FORCE}/{_name()}", "line": 42, "value": MALICIOUS}
-    ]
-    assert data["suites"][0]["expectations"][0]["rule"] == (
-        "Columns are exactly the police.uk street header"
-    )
-
-
-def test_markdown_escapes_data_values(malicious_report: ValidationReport) -> None:
-    text = malicious_report.to_markdown()
-    assert "<script" not in text and "&lt;script&gt;" in text
-    row = next(line for line in text.splitlines() if "script" in line)
-    assert len(re.split(r"(?<!\\)\|", row)) == 8  # 6 cells: the value's pipe adds none
-    assert "\\|" in row and "\\*bold\\*" in row and "\\[link\\](http" in row and "\\$x\\$" in row
-    assert "Input validation **failed**" in text
 
 
 # --------------------------------------------------------------------------------------------
