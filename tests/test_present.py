@@ -1,11 +1,22 @@
-"""Escaping of input text in book content, and spreadsheet-safe CSV tables."""
+"""Escaping of input text in book content, number formats, tables, figures, CSV safety."""
 
 from pathlib import Path
 
 import pandas as pd
 from markdown_it import MarkdownIt
 
-from pcc_report.present import Outputs, csv_safe, md_escape
+from pcc_report.present import (
+    Outputs,
+    bullets,
+    csv_safe,
+    fmt_change,
+    fmt_count,
+    fmt_share,
+    fmt_signed,
+    md_escape,
+    output_name,
+    paragraphs,
+)
 
 
 def test_escaped_text_renders_as_the_original_characters() -> None:
@@ -33,3 +44,50 @@ def test_table_writes_csv_and_a_captioned_myst_table(tmp_path: Path) -> None:
     assert "| Preston | 35 |" in md and "| \\=cmd\\|' /C calc'!A0 | 1,200 |" in md
     written = (tmp_path / "t.csv").read_text()
     assert written == "District,Crimes\n'=cmd|' /C calc'!A0,1200\nPreston,35\n"
+
+
+def test_number_formats() -> None:
+    assert (fmt_count(1234.6), fmt_count(None), fmt_count(float("nan"))) == (
+        "1,235", "not available", "not available")
+    assert (fmt_change(4.25), fmt_change(-3.0), fmt_change(None)) == ("+4.2%", "-3.0%", "n/a")
+    assert (fmt_share(56.66), fmt_share(None)) == ("56.7%", "not available")
+    assert (fmt_signed(1234), fmt_signed(-56), fmt_signed(0)) == ("+1,234", "-56", "+0")
+
+
+def test_output_name_joins_its_parts() -> None:
+    assert output_name("priority", "tackle-crime", "monthly") == "priority-tackle-crime-monthly"
+
+
+def test_comparison_table_labels_the_windows_and_formats_the_changes(tmp_path: Path) -> None:
+    table = pd.DataFrame({"District": ["North"], "previous": [1000], "latest": [1250],
+                          "change": [250], "pct_change": [25.0]})
+    md = Outputs(tmp_path).comparison_table(table, "c", "Caption", previous="Before",
+                                            latest="Now").data
+    assert "| District | Before | Now | Change | % change |" in md
+    assert "| North | 1,000 | 1,250 | \\+250 | \\+25.0% |" in md  # "+" escaped as Markdown
+    assert (tmp_path / "c.csv").read_text() == (
+        "District,Before,Now,Change,% change\nNorth,1000,1250,250,25.0\n")
+
+
+def test_figures_saves_each_figure_before_the_next_is_drawn(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    open_when_drawn = []
+
+    def pieces():
+        for name in ("a", "b"):
+            open_when_drawn.append(len(plt.get_fignums()))
+            fig, ax = plt.subplots()
+            ax.plot([1, 2])
+            yield fig, name, f"alt {name}", f"Caption {name}."
+
+    shown = Outputs(tmp_path, tmp_path / "figures").figures(pieces())
+    assert open_when_drawn == [0, 0] and plt.get_fignums() == []
+    assert [m.data.split("\n")[1] for m in shown] == [":alt: alt a", ":alt: alt b"]
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["a.png", "b.png"]
+
+
+def test_paragraphs_and_bullets_escape_each_item() -> None:
+    assert [m.data for m in paragraphs(["One *x*.", "Two."])] == ["One \\*x\\*.", "Two."]
+    assert paragraphs([]) == []
+    assert bullets(["a_b", "c"]).data == "- a\\_b\n- c"

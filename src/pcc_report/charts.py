@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from pcc_report.periods import Window  # noqa: E402
+
 matplotlib.rcParams["svg.hashsalt"] = "pcc-report"
 matplotlib.rcParams["path.simplify"] = False
 sns.set_theme(style="whitegrid", palette="colorblind", font_scale=0.95)
@@ -34,9 +36,9 @@ def monthly_trend(
     title: str,
     ylabel: str,
     by: str | None = None,
-    highlight: tuple[str, str] | None = None,
+    highlight: Window | None = None,
 ):
-    """Line chart of monthly counts; ``highlight`` shades the latest 12 months."""
+    """Line chart of monthly counts; ``highlight`` shades a window (the latest 12 months)."""
     months = sorted(series["month"].unique())
     frame = series.assign(position=series["month"].map({m: i for i, m in enumerate(months)}))
     fig, ax = plt.subplots(figsize=(8, 3.8))
@@ -50,8 +52,9 @@ def monthly_trend(
                   loc="upper left", bbox_to_anchor=(1.0, 1.0))
     else:
         sns.lineplot(data=frame, x="position", y="count", marker="o", ax=ax)
-    if highlight and highlight[0] in months and highlight[1] in months:
-        ax.axvspan(months.index(highlight[0]) - 0.5, months.index(highlight[1]) + 0.5,
+    first, last = (str(highlight.first), str(highlight.last)) if highlight else (None, None)
+    if first in months and last in months:
+        ax.axvspan(months.index(first) - 0.5, months.index(last) + 0.5,
                    color="0.85", alpha=0.5, label="Latest 12 months", zorder=0)
     _month_axis(ax, months)
     ax.set_title(title)

@@ -145,3 +145,49 @@ def main_districts(table: pd.DataFrame, min_share: float = 0.5) -> tuple[pd.Data
         other["pct_change"] = percent_change(other["latest"], other["previous"])
         shown = pd.concat([shown, pd.DataFrame([other])], ignore_index=True)
     return shown, len(minor)
+
+
+def district_comparison(tidy: pd.DataFrame, current: Window, previous: Window) -> pd.DataFrame:
+    """Recorded crime by district (community safety partnership) in two windows."""
+    return compare_by(crimes_only(tidy), "district", current, previous, label="District")
+
+
+def type_comparison(
+    tidy: pd.DataFrame, crime_types: tuple[str, ...], current: Window, previous: Window
+) -> pd.DataFrame:
+    """The given crime types (ASB included when listed) in two windows, by type."""
+    chosen = tidy[tidy["crime_type"].isin(crime_types)]
+    return compare_by(chosen, "crime_type", current, previous, label="Crime type")
+
+
+def comparison_totals(table: pd.DataFrame) -> tuple[int, int]:
+    """(latest, previous) summed over a comparison table's rows."""
+    return int(table["latest"].sum()), int(table["previous"].sum())
+
+
+def group_share(shares: pd.DataFrame, group: str) -> float:
+    """The per-cent share of one outcome group in an :func:`outcome_shares` table."""
+    return shares.loc[shares["group"] == group, "share"].sum()
+
+
+def outcome_group_totals(shares: pd.DataFrame) -> pd.DataFrame:
+    """Crimes and share per outcome group, largest group first."""
+    by_group = shares.groupby("group", as_index=False)[["count", "share"]].sum()
+    return by_group.sort_values("count", ascending=False, ignore_index=True)
+
+
+def no_location(tidy: pd.DataFrame) -> tuple[int, int]:
+    """(rows with no location, all rows), counted over every crime type and ASB."""
+    missing = int(tidy.loc[tidy["district"] == "No location", "count"].sum())
+    return missing, int(tidy["count"].sum())
+
+
+def peak_and_low(monthly: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The months with the highest and lowest count in a :func:`monthly_series` table."""
+    return monthly.loc[monthly["count"].idxmax()], monthly.loc[monthly["count"].idxmin()]
+
+
+def latest_leader(monthly: pd.DataFrame) -> pd.Series:
+    """The most frequent type in the latest month of a by-type :func:`monthly_series`."""
+    last = monthly[monthly["month"] == monthly["month"].max()]
+    return last.sort_values("count", ascending=False).iloc[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -61,13 +62,14 @@ def fmt_share(value: float | None, digits: int = 1) -> str:
     return f"{value:.{digits}f}%"
 
 
-def updown(change: float, up: str = "up", down: str = "down", same: str = "unchanged") -> str:
-    """The word for a change's direction, for generated sentences."""
-    if change > 0:
-        return up
-    if change < 0:
-        return down
-    return same
+def fmt_signed(value: int) -> str:
+    """A signed count with thousands separators, ``+1,234`` / ``-56`` / ``+0``."""
+    return f"{value:+,}"
+
+
+def output_name(*parts: str) -> str:
+    """A table or figure name from its parts, e.g. ``priority-tackle-crime-monthly``."""
+    return "-".join(parts)
 
 
 class Outputs:
@@ -121,6 +123,26 @@ class Outputs:
             f":widths: {widths}\n\n{body}\n:::\n"
         )
 
+    def comparison_table(
+        self, table: pd.DataFrame, name: str, caption: str, *, previous: str, latest: str
+    ) -> Markdown:
+        """A latest-against-previous comparison (``crime.compare_by``) as a captioned table.
+
+        The window columns take the periods' labels as headers, so a window with missing
+        months carries its "incomplete data" mark into the table.
+        """
+        shown = table.rename(columns={
+            "previous": previous, "latest": latest, "change": "Change", "pct_change": "% change"})
+        return self.table(
+            shown, name, caption,
+            formats={shown.columns[1]: fmt_count, shown.columns[2]: fmt_count,
+                     "Change": fmt_signed, "% change": fmt_change},
+        )
+
+    def figures(self, pieces: Iterable[tuple]) -> list[Markdown]:
+        """Save each ``(fig, name, alt, caption)`` in turn; a generator keeps one figure open."""
+        return [self.figure(*piece) for piece in pieces]
+
     def figure(self, fig, name: str, alt: str, caption: str) -> Markdown:  # noqa: ANN001
         """Save a matplotlib figure reproducibly and return a captioned MyST figure.
 
@@ -164,3 +186,8 @@ def text(paragraph: str) -> Markdown:
 def bullets(items: list[str]) -> Markdown:
     """A bulleted list of generated sentences, each escaped."""
     return Markdown("\n".join(f"- {md_escape(item)}" for item in items))
+
+
+def paragraphs(items: Iterable[str]) -> list[Markdown]:
+    """Generated paragraphs, each shown on its own (``display(*paragraphs(...))``)."""
+    return [text(item) for item in items]

@@ -1,0 +1,100 @@
+"""The charts draw what they are given: series, labels, shading and markers (not pixels)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from pcc_report import charts
+from pcc_report.periods import Month, Window
+from pcc_report.spc import spc
+
+MONTHS = [f"2022-{m:02d}" for m in range(1, 7)]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_monthly_trend_plots_each_month_and_shades_the_highlighted_window() -> None:
+    series = pd.DataFrame({"month": MONTHS, "count": [5, 7, 6, 9, 4, 8]})
+    window = Window("latest_12", "latest", Month(2022, 4), Month(2022, 6))
+    fig = charts.monthly_trend(series, title="Crime", ylabel="Crimes", highlight=window)
+    ax = fig.axes[0]
+    [line] = ax.get_lines()
+    assert list(line.get_ydata()) == [5, 7, 6, 9, 4, 8]
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Crime", "Month", "Crimes")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2022-01", "2022-04"]
+    [band] = ax.patches
+    # Months 4 to 6 are positions 3 to 5; the band covers them to their half-way marks.
+    assert band.get_x() == pytest.approx(2.5) and band.get_width() == pytest.approx(3.0)
+    assert band.get_label() == "Latest 12 months"
+
+
+def test_monthly_trend_without_the_window_in_range_shades_nothing() -> None:
+    series = pd.DataFrame({"month": MONTHS, "count": [1] * 6})
+    later = Window("latest_12", "latest", Month(2023, 1), Month(2023, 3))
+    assert not charts.monthly_trend(series, title="t", ylabel="y", highlight=later).axes[0].patches
+    assert not charts.monthly_trend(series, title="t", ylabel="y").axes[0].patches
+
+
+def test_monthly_trend_by_type_has_one_series_per_type_in_its_legend() -> None:
+    series = pd.DataFrame({
+        "month": MONTHS * 2, "crime_type": ["Arson"] * 6 + ["Robbery"] * 6,
+        "count": [1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1]})
+    ax = charts.monthly_trend(series, title="t", ylabel="y", by="crime_type").axes[0]
+    legend = ax.get_legend()
+    assert legend.get_title().get_text() == "Crime type"
+    assert [t.get_text() for t in legend.get_texts()] == ["Arson", "Robbery"]
+    ydata = [list(line.get_ydata()) for line in ax.get_lines() if len(line.get_ydata()) == 6]
+    assert [1, 2, 3, 4, 5, 6] in ydata and [6, 5, 4, 3, 2, 1] in ydata
+
+
+def test_comparison_bars_pair_previous_and_latest_with_hatching() -> None:
+    table = pd.DataFrame({"District": ["North", "South"], "previous": [30, 10],
+                          "latest": [25, 15]})
+    ax = charts.comparison_bars(table, label="District", title="By district",
+                                xlabel="Crimes", previous="Before", latest="Now").axes[0]
+    before, now = ax.containers
+    assert [bar.get_width() for bar in before] == [30, 10]
+    assert [bar.get_width() for bar in now] == [25, 15]
+    assert {bar.get_hatch() for bar in before} == {"///"}
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Before", "Now"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["North", "South"]
+
+
+def test_share_bars_are_labelled_with_their_values() -> None:
+    table = pd.DataFrame({"group": ["Charged", "Open"], "share": [12.5, 87.5]})
+    ax = charts.share_bars(table, label="group", value="share", title="Outcomes",
+                           xlabel="Share (%)").axes[0]
+    [bars] = ax.containers
+    assert [bar.get_width() for bar in bars] == [12.5, 87.5]
+    assert [t.get_text() for t in ax.texts] == ["12.5%", "87.5%"]
+    assert ax.get_title() == "Outcomes"
+
+
+def test_spc_chart_draws_centre_limits_target_and_marks_special_causes() -> None:
+    # 15 points (enough for limits), the first 12 as a firm baseline, the last far above.
+    values = pd.Series([10, 11, 9, 10, 11, 10, 9, 10, 11, 10, 9, 10, 11, 10, 40],
+                       index=[f"m{i:02d}" for i in range(15)])
+    result = spc(values, "lower_is_better", target=12.0, baseline=12)
+    ax = charts.spc_chart(result, title="Burglary", ylabel="Count").axes[0]
+    assert result.chart_type == "xmr" and not result.trial_limits
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:4] == ["Monthly value", "Mean (centre line)", "Process limits", "Target"]
+    assert "Special cause: concern" in labels  # 40 is far above the limits, and worse
+    flat = {line.get_label(): line.get_ydata()[0] for line in ax.get_lines()[1:]}
+    assert flat["Mean (centre line)"] == pytest.approx(result.centre)
+    assert flat["Process limits"] == pytest.approx(result.upper)
+    assert flat["Target"] == pytest.approx(12.0)
+    assert list(ax.get_lines()[0].get_ydata()) == list(values)
+
+
+def test_spc_chart_of_a_short_series_is_a_run_chart_around_the_median() -> None:
+    result = spc(pd.Series([3, 5, 4, 8], index=["a", "b", "c", "d"]), "neutral")
+    ax = charts.spc_chart(result, title="Calls", ylabel="Count").axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Monthly value", "Median"]
+    assert ax.get_lines()[1].get_ydata()[0] == pytest.approx(4.5)  # median of 3, 4, 5, 8
