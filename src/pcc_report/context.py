@@ -103,6 +103,10 @@ class SectionContext:
             incomplete_months=self.incomplete_months,
         )
 
+    @property
+    def priority_titles(self) -> dict[str, str]:
+        return {p.id: p.title for p in self.force.priorities}
+
     def validation(self) -> dict:
         """The validation results written before the sections ran."""
         path = self.data_dir.parent / "validation" / "validation.json"
