@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from pcc_report import book, execution, ingest, manifest, publish, sections, validation
 from pcc_report.config import PROJECT_ROOT, ForceConfig, load_force_config
@@ -70,7 +71,7 @@ def _stderr(message: str) -> None:
 
 @dataclass
 class RunState:
-    """What one run knows so far. Fields after ``files`` are set by the stages, in order."""
+    """What one run knows so far. Fields after ``started`` are set by the stages, in order."""
 
     request: RunRequest
     quarter: Quarter
@@ -81,7 +82,7 @@ class RunState:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     file_problems: list = field(default_factory=list)  # read: file-level validation problems
-    street: object = None  # read: the street rows (Arrow table)
+    street: pa.Table | None = None  # read: the street rows
     frame: pd.DataFrame | None = None  # read: the same rows as pandas, for validation
     report: validation.ValidationReport | None = None  # validate
     force: ForceConfig | None = None  # validate
