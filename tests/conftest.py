@@ -1,11 +1,14 @@
-"""Shared fixtures: where the real public data lives, and one real report built per session."""
+"""Shared fixtures: the real public data, one real report built per session, a small report."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import time
 from pathlib import Path
 
 import pytest
+from smallreport import TEMPLATE, build_small_report, write_inputs
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 POLICE_UK = SHARED_DATA / "police-uk"
@@ -68,10 +71,10 @@ def build_demo(demo_data: Path, out: Path, **options):
 @pytest.fixture(scope="session")
 def demo_report(demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The demonstration report built once by build.run_report, which writes the manifest."""
-    from pcc_report import audit
+    from pcc_report.manifest import MANIFEST_NAME
 
     result, seconds = build_demo(demo_data, tmp_path_factory.mktemp("demo-reports"))
-    assert (result.report_dir / audit.MANIFEST_NAME).is_file()
+    assert (result.report_dir / MANIFEST_NAME).is_file()
     return {
         "report": result.report_dir,
         "police_uk": demo_data / "police-uk",
@@ -79,3 +82,38 @@ def demo_report(demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> di
         "section_seconds": {n.removeprefix("notebook "): t for n, t in result.timings
                             if n.startswith("notebook ")},
     }
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A templates folder holding the small report's one template, ``tiny.ipynb``."""
+    folder = tmp_path_factory.mktemp("templates")
+    (folder / "tiny.ipynb").write_text(json.dumps(TEMPLATE, indent=1) + "\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory, templates: Path) -> tuple[Path, Path]:
+    """The small report (tests/smallreport.py) built once: (report folder, police.uk root)."""
+    from pcc_report import execution
+
+    root = tmp_path_factory.mktemp("small")
+    police_uk = root / "police-uk"
+    write_inputs(police_uk)
+    with pytest.MonkeyPatch.context() as patch, execution.build_environment():
+        patch.setattr(execution, "NOTEBOOKS_DIR", templates)
+        build_small_report(root / "report", police_uk)
+    return root / "report", police_uk
+
+
+@pytest.fixture
+def small(
+    pristine: tuple[Path, Path], tmp_path: Path, templates: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A copy of the small report for one test to alter; verify reads the tiny template."""
+    from pcc_report import execution
+
+    monkeypatch.setattr(execution, "NOTEBOOKS_DIR", templates)
+    report = tmp_path / "report"
+    shutil.copytree(pristine[0], report)
+    return report

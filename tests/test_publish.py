@@ -7,6 +7,7 @@ the point is that another build is running.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -172,7 +173,11 @@ def test_a_lock_file_left_behind_does_not_block(tmp_path: Path) -> None:
     stale = publish.lock_path(tmp_path, FORCE, QUARTER)
     stale.parent.mkdir(parents=True)
     stale.write_text('{"pid": 999999, "started": "2022-10-01T09:00:00+00:00"}\n')
-    with lock(tmp_path, FORCE, QUARTER):
+    with lock(tmp_path, FORCE, QUARTER) as held:
+        assert held == stale
+        assert json.loads(stale.read_text())["pid"] == os.getpid()  # ours now, not the stale one
+    assert stale.read_text() == ""  # released: no holder recorded
+    with lock(tmp_path, FORCE, QUARTER):  # and free for the next build
         pass
 
 

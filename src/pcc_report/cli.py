@@ -120,8 +120,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from pcc_report import audit
     from pcc_report.errors import VerificationFailed
+    from pcc_report.manifest import MANIFEST_NAME
+    from pcc_report.verify import verify
 
     roots: Path | dict[str, Path] | None = None
     if len(args.data_root) == 1 and "=" not in args.data_root[0]:
@@ -132,11 +133,11 @@ def _verify(args: argparse.Namespace) -> int:
             print("pcc-report: give --data-root once as DIR, or as OLD=NEW", file=sys.stderr)
             return 2
         roots = {old: Path(new) for old, new in pairs}
-    if not (args.report / audit.MANIFEST_NAME).is_file():
-        print(f"pcc-report: no {audit.MANIFEST_NAME} in {args.report}", file=sys.stderr)
+    if not (args.report / MANIFEST_NAME).is_file():
+        print(f"pcc-report: no {MANIFEST_NAME} in {args.report}", file=sys.stderr)
         return 2
-    result = audit.verify(args.report, data_root=roots, reexecute=not args.no_reexecute,
-                          progress=lambda message: print(message, file=sys.stderr, flush=True))
+    result = verify(args.report, data_root=roots, reexecute=not args.no_reexecute,
+                     progress=lambda message: print(message, file=sys.stderr, flush=True))
     print(result.format())
     return 0 if result.ok else VerificationFailed.exit_code
 

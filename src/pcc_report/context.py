@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from pcc_report import catalogue, measures, returns
+from pcc_report import catalogue, measures, returns, sections
 from pcc_report.config import ForceConfig, load_force_config
 from pcc_report.crime import load_tidy
 from pcc_report.periods import Month, Quarter, Window, report_windows
 from pcc_report.present import Outputs
+from pcc_report.tables import INCOMPLETE
 
 TIDY_FILE = "street_monthly.parquet"
 INPUTS_FILE = "inputs.json"
 PROVENANCE_FILE = "provenance.json"
-INCOMPLETE = "incomplete data"
 
 
 @dataclass
@@ -112,8 +112,12 @@ class SectionContext:
         path = self.data_dir.parent / "validation" / "validation.json"
         return json.loads(path.read_text(encoding="utf-8"))
 
-    def source_note(self, template: str, *, returns: bool = False) -> str:
-        """Which notebook and which inputs made this section: the reader's audit trail."""
+    def source_note(self, template: str) -> str:
+        """Which notebook and which inputs made this section: the reader's audit trail.
+
+        What the section reads (the monthly table, and the force returns or not) is its
+        registry entry's (:mod:`pcc_report.sections`), so the note cannot disagree with it.
+        """
         inputs = self.inputs
         text = (
             f"Source: computed by the section notebook {template} (its executed copy is in "
@@ -121,7 +125,7 @@ class SectionContext:
             f"data/{TIDY_FILE}, built from the {len(inputs['files'])} police.uk files "
             f"listed in the audit trail"
         )
-        if returns:
+        if sections.spec_for(template).reads_returns:
             supplied = ", ".join(inputs.get("returns") or []) or "none supplied"
             text += f", and the force returns ({supplied})"
         return text + ". Every table here is also in the report folder's data/tables as CSV."

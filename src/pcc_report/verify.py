@@ -1,437 +1,44 @@
-"""The audit trail of a published report: its manifest, and re-checking a report against it.
+"""Re-checking a published report against its manifest: the auditor's tool.
 
-A report is only as trustworthy as the ability to show, months later, that every figure came
-from the recorded inputs through the recorded code. Each report folder therefore carries
-``manifest.json`` (schema in ``manifest.schema.json``): who built it, when, with which commit
-and packages, from which input files (size, sha256), under which expectation suites, which
-notebooks ran with which parameters, and the sha256 of every file in the folder. A ``digest``
-over the whole manifest makes an edited entry detectable. The digest is not a signature (anyone
-can recompute it), so quote it where the report is published, e.g. in the panel papers; and
-re-execution checks independently that the outputs are what the code makes of the data.
-
-:func:`verify` is the auditor's tool. It never writes inside the report folder: it checks the
-files and inputs against the manifest, then re-executes every section notebook in a temporary
-folder from the report's own data and compares the outputs, tables and figures with the
+:func:`verify` never writes inside the report folder: it checks the files and inputs against
+the manifest (:mod:`pcc_report.manifest`), then re-executes every section notebook in a
+temporary folder from the report's own data, exactly as the build ran it
+(:mod:`pcc_report.execution`), and compares the outputs, tables and figures with the
 published ones.
-
-Executed notebooks are scrubbed of run times and staging paths (:func:`scrub_notebook`) so that
-two builds of the same inputs by the same code give byte-identical notebooks; what cannot be
-identical is listed in the manifest's ``nondeterministic`` section with the reason.
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import getpass
-import hashlib
 import json
 import os
-import platform
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-MANIFEST_NAME = "manifest.json"
-SCHEMA_VERSION = "1.0"
-SCHEMA_FILE = Path(__file__).with_name("manifest.schema.json")
-
-#: The cell id given to papermill's injected-parameters cell (papermill makes a random one).
-INJECTED_CELL_ID = "injected-parameters"
-
-#: What differs between two builds of the same inputs by the same code, and why. Measured by
-#: building the demonstration report twice into different folders with the executed notebooks
-#: scrubbed before the book build: every other file was byte-identical, the PDF included
-#: (pdflatex honours SOURCE_DATE_EPOCH=0 from build.BUILD_ENV; its bytes still depend on the
-#: TeX Live version, recorded under environment.tools) and the HTML.
-NONDETERMINISTIC: list[dict[str, str]] = [
-    {
-        "item": "manifest.json: run (run_id, started, finished, user, host, argv)",
-        "reason": "who ran the build, when and how: a record of this run, different by design",
-    },
-    {
-        "item": "manifest.json: notebooks[].seconds",
-        "reason": "wall-clock run time of each section; depends on the machine and its load",
-    },
-    {
-        "item": "manifest.json: digest",
-        "reason": "sha256 over the whole manifest, so it changes with the run section",
-    },
-]
+from pcc_report import execution
+from pcc_report.config import PROJECT_ROOT
+from pcc_report.execution import Section, build_environment, execute_section, notebook_error
+from pcc_report.manifest import (
+    MANIFEST_NAME,
+    SCHEMA_VERSION,
+    code_version,
+    file_entries,
+    hash_many,
+    manifest_digest,
+    report_files,
+    schema_problems,
+    sha256_file,
+)
 
 Progress = Callable[[str], None]
-
-
-# --------------------------------------------------------------------------------------------
-# Hashing and recording
-
-
-def sha256_file(path: Path) -> str:
-    """sha256 of a file, streamed (hashlib.file_digest releases the GIL; OpenSSL is ~1 GB/s)."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _size_and_hash(path: Path) -> tuple[int, str]:
-    return Path(path).stat().st_size, sha256_file(path)
-
-
-def file_entry(path: Path, root: Path) -> dict:
-    """``{"path", "size", "sha256"}`` of one file; ``path`` is POSIX and relative to ``root``."""
-    size, digest = _size_and_hash(path)
-    return {"path": Path(path).relative_to(root).as_posix(), "size": size, "sha256": digest}
-
-
-def _hash_many(paths: list[Path]) -> list[tuple[int, str]]:
-    """(size, sha256) of many files at once: threads overlap reading with hashing."""
-    if not paths:
-        return []
-    workers = max(1, min(8, os.cpu_count() or 1, len(paths)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_size_and_hash, paths))
-
-
-def _entries(paths: list[Path], root: Path) -> list[dict]:
-    """file_entry for many files under ``root``, hashed in parallel."""
-    return [
-        {"path": p.relative_to(root).as_posix(), "size": size, "sha256": digest}
-        for p, (size, digest) in zip(paths, _hash_many(paths), strict=True)
-    ]
-
-
-def _report_files(report_dir: Path) -> list[Path]:
-    """Every file in the report folder except the manifest, sorted by relative path."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(report_dir):
-        dirnames.sort()
-        for name in filenames:
-            path = Path(dirpath) / name
-            if path.relative_to(report_dir).as_posix() != MANIFEST_NAME:
-                found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(report_dir).as_posix())
-
-
-def canonical_json(value: Any) -> bytes:
-    """The one byte form a manifest is hashed in: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
-
-
-def manifest_digest(manifest: dict) -> str:
-    """sha256 over the canonical JSON of every manifest entry except ``digest`` itself."""
-    return sha256_bytes(canonical_json({k: v for k, v in manifest.items() if k != "digest"}))
-
-
-def _git(repo_root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-C", str(repo_root), *args], capture_output=True, check=False)
-
-
-def code_version(repo_root: Path) -> dict:
-    """The commit the report was built from, and whether the working tree differed from it.
-
-    A dirty tree is recorded with the sha256 of ``git diff HEAD`` (tracked changes) and of each
-    untracked file, so an auditor can tell whether a checkout reproduces the build. Without git
-    or outside a repository the commit is ``"unknown"`` with the reason, never an error: the
-    report still builds from an unpacked release.
-    """
-    repo_root = Path(repo_root)
-    unknown = {
-        "commit": "unknown",
-        "branch": None,
-        "dirty": None,
-        "diff_sha256": None,
-        "untracked": [],
-    }
-    try:
-        head = _git(repo_root, "rev-parse", "HEAD")
-    except FileNotFoundError:
-        return {**unknown, "reason": "git is not installed"}
-    if head.returncode != 0:
-        message = head.stderr.decode("utf-8", "replace").strip().splitlines()
-        return {
-            **unknown,
-            "reason": f"not a git repository with commits: {repo_root}"
-            + (f" ({message[-1]})" if message else ""),
-        }
-    commit = head.stdout.decode().strip()
-    branch = _git(repo_root, "rev-parse", "--abbrev-ref", "HEAD").stdout.decode().strip()
-    diff = _git(repo_root, "diff", "HEAD", "--binary").stdout
-    listed = _git(repo_root, "ls-files", "--others", "--exclude-standard", "-z").stdout
-    untracked = []
-    for name in sorted(n for n in listed.decode("utf-8", "replace").split("\0") if n):
-        path = repo_root / name
-        if path.is_file():
-            untracked.append({"path": name, "sha256": sha256_file(path)})
-    dirty = bool(diff) or bool(untracked)
-    return {
-        "commit": commit,
-        "branch": branch or None,
-        "dirty": dirty,
-        "diff_sha256": sha256_bytes(diff) if diff else None,
-        "untracked": untracked,
-        "reason": None,
-    }
-
-
-def _tool_version(command: list[str]) -> str | None:
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    lines = done.stdout.strip().splitlines()
-    return lines[0] if done.returncode == 0 and lines else None
-
-
-def environment(lock_file: Path) -> dict:
-    """Python, platform, every installed distribution, and the lock file's sha256.
-
-    The lock file says what should be installed; the distribution list says what was, so a
-    report built in a drifted environment shows it. pdflatex's version is recorded because the
-    PDF's bytes depend on it.
-    """
-    seen: dict[str, str] = {}
-    for dist in metadata.distributions():
-        name = dist.metadata.get("Name")
-        if name:
-            seen.setdefault(name, dist.version)
-    distributions = [
-        {"name": n, "version": seen[n]}
-        for n in sorted(seen, key=lambda n: (n.lower().replace("_", "-"), n))
-    ]
-    lock_file = Path(lock_file)
-    lock = {"path": lock_file.name, "sha256": None}
-    if lock_file.is_file():
-        lock["sha256"] = sha256_file(lock_file)
-    else:
-        lock["reason"] = f"lock file not found: {lock_file}"
-    return {
-        "python": sys.version.split()[0],
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "distributions": distributions,
-        "lock_file": lock,
-        "tools": {"pdflatex": _tool_version(["pdflatex", "--version"])},
-    }
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid {os.getuid()}"
-
-
-def run_record(
-    run_id: str, started: datetime, finished: datetime, argv: list[str] | None = None
-) -> dict:
-    """The ``run`` section: run id, ISO start/finish times, user, host and command line."""
-    return {
-        "run_id": run_id,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": finished.isoformat(timespec="seconds"),
-        "user": _user(),
-        "host": socket.gethostname(),
-        "argv": list(sys.argv if argv is None else argv),
-    }
-
-
-def input_entries(
-    files: Iterable[Any], data_root: Path, rows: dict[str, int] | None = None
-) -> list[dict]:
-    """Manifest ``inputs`` for files under one data root (police.uk folder, returns folder).
-
-    ``files`` are ingest's StreetFiles (``.path``, ``.relative``) or plain paths under
-    ``data_root``. The root is recorded absolute as given (symlinks not resolved) so the
-    auditor sees the folder the analyst named; ``verify(data_root=...)`` re-roots the
-    relative paths when the inputs have moved.
-    """
-    root = os.path.abspath(data_root)
-    pairs = []
-    for f in files:
-        if isinstance(f, str | os.PathLike):
-            path = Path(f)
-            relative = Path(os.path.relpath(os.path.abspath(path), root)).as_posix()
-        else:
-            path, relative = Path(f.path), str(f.relative)
-        pairs.append((path, relative))
-    hashed = _hash_many([path for path, _ in pairs])
-    return [
-        {
-            "path": relative,
-            "data_root": root,
-            "size": size,
-            "sha256": digest,
-            "rows": (rows or {}).get(relative),
-        }
-        for (_, relative), (size, digest) in zip(pairs, hashed, strict=True)
-    ]
-
-
-def suite_entries(suites: Iterable[dict]) -> list[dict]:
-    """Manifest ``suites`` from ``ValidationReport.suites`` (name, file, sha256, success)."""
-    return [
-        {"name": s["name"], "file": s["file"], "sha256": s["sha256"], "success": bool(s["success"])}
-        for s in suites
-    ]
-
-
-def notebook_entries(
-    sections: Iterable[Any], seconds: dict[str, float], templates_dir: Path, report_dir: Path
-) -> list[dict]:
-    """Manifest ``notebooks`` from build's Sections after the notebooks are in ``notebooks/``.
-
-    The title is recorded because build writes it into the first cell before execution;
-    re-execution needs it to produce the same notebook.
-    """
-    entries = []
-    for s in sections:
-        executed = Path("notebooks") / f"{s.name}.ipynb"
-        entries.append(
-            {
-                "name": s.name,
-                "title": s.title,
-                "template": s.template,
-                "template_sha256": sha256_file(Path(templates_dir) / s.template),
-                "parameters": s.parameters,
-                "executed": executed.as_posix(),
-                "executed_sha256": sha256_file(Path(report_dir) / executed),
-                "seconds": round(float(seconds.get(s.name, 0.0)), 3),
-            }
-        )
-    return entries
-
-
-def write_manifest(
-    report_dir: Path,
-    *,
-    run: dict,
-    inputs: list[dict],
-    suites: list[dict],
-    validation_ok: bool,
-    notebooks: list[dict],
-    revision: dict,
-    nondeterministic: list[dict],
-    code: dict | None = None,
-    env: dict | None = None,
-) -> Path:
-    """Write ``manifest.json`` as the last file of a finished report folder; return its path.
-
-    Call it after every other file is in place (it hashes them all). ``code`` and ``env``
-    default to this checkout (:func:`code_version`) and this interpreter (:func:`environment`).
-    """
-    from pcc_report.config import PROJECT_ROOT
-
-    report_dir = Path(report_dir)
-    manifest: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "run": run,
-        "revision": {
-            "revision": revision["revision"],
-            "replaces": revision.get("replaces"),
-            "reason": revision.get("reason"),
-        },
-        "code": code if code is not None else code_version(PROJECT_ROOT),
-        "environment": env if env is not None else environment(PROJECT_ROOT / "requirements.lock"),
-        "inputs": inputs,
-        "validation": {"ok": bool(validation_ok), "suites": suites},
-        "notebooks": notebooks,
-        "files": _entries(_report_files(report_dir), report_dir),
-        "nondeterministic": nondeterministic,
-    }
-    manifest["digest"] = manifest_digest(manifest)
-    path = report_dir / MANIFEST_NAME
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
-
-
-def load_schema() -> dict:
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-
-
-def schema_problems(manifest: dict) -> list[str]:
-    """Where ``manifest`` breaks the JSON Schema, one line each (empty when it conforms)."""
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(load_schema())
-    return [
-        f"{'/'.join(str(p) for p in error.absolute_path) or '(top level)'}: {error.message}"
-        for error in sorted(validator.iter_errors(manifest), key=lambda e: list(e.path))
-    ]
-
-
-# --------------------------------------------------------------------------------------------
-# Scrubbing executed notebooks
-
-_VOLATILE_PAPERMILL = ("start_time", "end_time", "duration", "input_path", "output_path")
-_VOLATILE_CELL_PAPERMILL = ("start_time", "end_time", "duration")
-
-
-def scrub(nb: dict) -> dict:
-    """A copy of an executed notebook without what differs between two identical runs.
-
-    Removed: papermill's start/end times, durations and the (staging) input/output paths in the
-    notebook metadata; the per-cell papermill times and the kernel's ``execution`` timestamps;
-    papermill's random id of the injected-parameters cell (set to ``injected-parameters``).
-    Kept: ``metadata.papermill.parameters`` (the record of what ran), papermill's version,
-    each cell's status and exception, kernelspec and language_info (stable in one
-    environment, and part of the record).
-    """
-    nb = copy.deepcopy(nb)
-    papermill = nb.get("metadata", {}).get("papermill")
-    if isinstance(papermill, dict):
-        for key in _VOLATILE_PAPERMILL:
-            papermill.pop(key, None)
-    ids = {c.get("id") for c in nb.get("cells", [])}
-    for cell in nb.get("cells", []):
-        meta = cell.get("metadata", {})
-        meta.pop("execution", None)
-        cell_papermill = meta.get("papermill")
-        if isinstance(cell_papermill, dict):
-            for key in _VOLATILE_CELL_PAPERMILL:
-                cell_papermill.pop(key, None)
-        if "injected-parameters" in meta.get("tags", []) and "id" in cell:
-            if cell["id"] != INJECTED_CELL_ID and INJECTED_CELL_ID not in ids:
-                cell["id"] = INJECTED_CELL_ID
-                ids.add(INJECTED_CELL_ID)
-    return nb
-
-
-def notebook_bytes(nb: dict) -> bytes:
-    """Stable JSON for a notebook: nbformat's own layout (indent 1, sorted keys, newline)."""
-    return (json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def scrub_notebook(path: Path) -> None:
-    """Scrub an executed notebook in place (see :func:`scrub`); idempotent.
-
-    Call it on the notebooks in the book folder before the book is built: Sphinx copies them
-    into ``html/_sources/``, so scrubbing afterwards would leave the volatile copies there.
-    """
-    path = Path(path)
-    data = notebook_bytes(scrub(json.loads(path.read_text(encoding="utf-8"))))
-    if path.read_bytes() != data:
-        path.write_bytes(data)
-
-
-# --------------------------------------------------------------------------------------------
-# Verification
 
 
 @dataclass
@@ -473,13 +80,13 @@ class VerifyResult:
 def _check_files(report_dir: Path, manifest: dict, result: VerifyResult) -> None:
     """Every listed file present with its size and sha256; nothing unlisted."""
     listed = {e["path"]: e for e in manifest.get("files", [])}
-    present = {p.relative_to(report_dir).as_posix(): p for p in _report_files(report_dir)}
+    present = {p.relative_to(report_dir).as_posix(): p for p in report_files(report_dir)}
     for name in sorted(set(listed) - set(present)):
         result.fail(f"missing: {name} is listed in the manifest but not in the report folder")
     for name in sorted(set(present) - set(listed)):
         result.fail(f"added: {name} is in the report folder but not in the manifest")
     common = sorted(set(listed) & set(present))
-    for entry in _entries([present[n] for n in common], report_dir):
+    for entry in file_entries([present[n] for n in common], report_dir):
         expected = listed[entry["path"]]
         if entry["sha256"] != expected["sha256"] or entry["size"] != expected["size"]:
             result.fail(
@@ -503,12 +110,12 @@ def _input_root(entry: dict, data_root: Path | dict[str, Path] | None) -> Path:
 
 def _check_inputs(
     manifest: dict, data_root: Path | dict[str, Path] | None, result: VerifyResult
-) -> int:
+) -> None:
     """Each input file still where recorded (or re-rooted) with its size and hash."""
     entries = manifest.get("inputs", [])
     paths = [_input_root(entry, data_root) / entry["path"] for entry in entries]
     present = [p for p in paths if p.is_file()]
-    hashed = dict(zip(present, _hash_many(present), strict=True))
+    hashed = dict(zip(present, hash_many(present), strict=True))
     for entry, path in zip(entries, paths, strict=True):
         if path not in hashed:
             result.fail(f"input missing: {path}")
@@ -519,13 +126,10 @@ def _check_inputs(
                 f"input altered: {path} (sha256 {digest[:12]}, size {size}; "
                 f"manifest says {entry['sha256'][:12]}, size {entry['size']})"
             )
-    return len(paths)
 
 
 def _environment_notes(manifest: dict, result: VerifyResult) -> None:
     """Differences between the build's code and packages and this checkout's (not failures)."""
-    from pcc_report.config import PROJECT_ROOT
-
     built = manifest.get("code", {})
     now = code_version(PROJECT_ROOT)
     if built.get("commit") != now.get("commit"):
@@ -556,26 +160,6 @@ def _environment_notes(manifest: dict, result: VerifyResult) -> None:
         result.notes.append(
             f"environment: built with Python {python}, verifying with {sys.version.split()[0]}"
         )
-
-
-@contextlib.contextmanager
-def _build_env() -> Iterator[None]:
-    """The build's environment (Agg, hash seed, SOURCE_DATE_EPOCH) for kernels started here.
-
-    Kernels inherit the process environment, so it is set for the duration and restored.
-    """
-    from pcc_report.build import BUILD_ENV
-
-    saved = {key: os.environ.get(key) for key in BUILD_ENV}
-    os.environ.update(BUILD_ENV)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _copy_inputs_of_notebooks(report_dir: Path, root: Path) -> None:
@@ -736,8 +320,6 @@ def _reexecute_section(
     it; build runs them in one folder, which gives the same files since no two sections write
     the same one.
     """
-    from pcc_report import build
-
     name = entry["name"]
     start = time.perf_counter()
     if not (_SAFE_NAME.fullmatch(name) and _SAFE_TEMPLATE.fullmatch(entry["template"])):
@@ -783,7 +365,7 @@ def _reexecute_section(
     book, templates = root / "book", root / ".templates"
     _copy_inputs_of_notebooks(report_dir, root)
     book.mkdir(parents=True)
-    section = build.Section(
+    section = Section(
         name=name,
         template=entry["template"],
         title=entry["title"],
@@ -792,10 +374,10 @@ def _reexecute_section(
     )
     templates.mkdir()
     try:
-        build.execute_section(section, book, templates, notebooks_dir=templates_dir)
+        execute_section(section, book, templates, notebooks_dir=templates_dir)
     except Exception as exc:  # noqa: BLE001 - any kernel failure is a verification failure
-        reason = f"re-execution failed: {build._notebook_error(exc).splitlines()[-1]}"
-        problems.append(f"section {name}: {reason}\n{build._notebook_error(exc)}")
+        reason = f"re-execution failed: {notebook_error(exc).splitlines()[-1]}"
+        problems.append(f"section {name}: {reason}\n{notebook_error(exc)}")
         return _SectionOutcome(
             name,
             f"fail: {'; '.join([*reasons, reason])}",
@@ -834,8 +416,6 @@ def _check_reexecution(
     templates_dir: Path,
 ) -> None:
     """Re-execute every section, as many at once as there are cores, and collect the results."""
-    from concurrent.futures import as_completed
-
     entries = manifest.get("notebooks", [])
     if not entries:
         return
@@ -845,7 +425,7 @@ def _check_reexecution(
         os.chdir(work.parent)
     workers = max(1, min(len(entries), os.cpu_count() or 1))
     outcomes: dict[str, _SectionOutcome] = {}
-    with _build_env(), ThreadPoolExecutor(max_workers=workers) as pool:
+    with build_environment(), ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(_reexecute, e, report_dir, work, templates_dir) for e in entries]
         for future in as_completed(futures):
             outcome = future.result()
@@ -889,13 +469,11 @@ def verify(
        from the current ``notebooks/`` templates in a temporary folder holding copies of the
        report's ``data/`` (minus ``tables/``) and ``validation/``; outputs, tables and figures
        are compared with the published ones. ``keep_dir`` keeps that work for inspection;
-       ``templates_dir`` defaults to the project's ``notebooks/`` (build.NOTEBOOKS_DIR).
+       ``templates_dir`` defaults to the project's ``notebooks/`` (execution.NOTEBOOKS_DIR).
     """
-    from pcc_report import build
-
     start = time.perf_counter()
     report_dir = Path(report_dir).absolute()
-    templates_dir = Path(templates_dir or build.NOTEBOOKS_DIR).absolute()
+    templates_dir = Path(templates_dir or execution.NOTEBOOKS_DIR).absolute()
     if keep_dir is not None:
         keep_dir = Path(keep_dir).absolute()
         if keep_dir.resolve().is_relative_to(report_dir.resolve()):

@@ -1,0 +1,103 @@
+"""Assembling the Jupyter Book from the executed sections, and building it to HTML and PDF.
+
+The book's configuration is the project's ``_config.yml`` with the report's title, author
+and meeting filled in; its table of contents follows the planned sections (the registry's
+order and parts, :mod:`pcc_report.sections`) followed by the static pages in ``book/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from pcc_report.config import PROJECT_ROOT, ForceConfig
+from pcc_report.errors import ReportError
+from pcc_report.execution import Section
+from pcc_report.periods import Quarter
+from pcc_report.publish import Reservation
+
+BOOK_DIR = PROJECT_ROOT / "book"
+BOOK_CONFIG = PROJECT_ROOT / "_config.yml"
+
+
+def book_config(
+    force: ForceConfig, quarter: Quarter, meeting: str | None, reservation: Reservation
+) -> dict:
+    """``_config.yml`` for this report: its title (demonstration, revision), author, meeting."""
+    config = yaml.safe_load(BOOK_CONFIG.read_text(encoding="utf-8"))
+    title = f"{force.name}: performance report, {quarter.title}"
+    if force.demonstration:
+        title += " (demonstration data)"
+    if reservation.replaces:
+        title += f", revised ({reservation.revision})"
+    config["title"] = title
+    config["author"] = f"Report of the {force.report_of}"
+    sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx_config["today"] = f"{force.panel}: meeting {meeting or 'date to be confirmed'}"
+    sphinx_config["html_title"] = title
+    return config
+
+
+def table_of_contents(sections: list[Section], static_pages: list[str]) -> dict:
+    """``_toc.yml``: the first section is the root; then the main part; then the appendices."""
+    main = [{"file": s.name} for s in sections[1:] if s.part == "main"]
+    appendix = [{"file": s.name} for s in sections if s.part == "appendix"]
+    appendix += [{"file": page} for page in static_pages]
+    return {
+        "format": "jb-book",
+        "root": sections[0].name,
+        "parts": [
+            {"caption": "Performance", "chapters": main},
+            {"caption": "Appendices", "chapters": appendix},
+        ],
+    }
+
+
+def assemble(
+    book_dir: Path,
+    sections: list[Section],
+    force: ForceConfig,
+    quarter: Quarter,
+    meeting: str | None,
+    reservation: Reservation,
+) -> None:
+    """Static pages, configuration and table of contents beside the executed notebooks."""
+    static_pages = []
+    for page in sorted(BOOK_DIR.glob("*.md")):
+        shutil.copy(page, book_dir / page.name)
+        static_pages.append(page.stem)
+    config = book_config(force, quarter, meeting, reservation)
+    (book_dir / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False),
+                                          encoding="utf-8")
+    (book_dir / "_toc.yml").write_text(
+        yaml.safe_dump(table_of_contents(sections, static_pages), sort_keys=False),
+        encoding="utf-8",
+    )
+    for extra in ("_static", "_templates"):
+        if (BOOK_DIR / extra).is_dir():
+            shutil.copytree(BOOK_DIR / extra, book_dir / extra)
+
+
+def _jupyter_book(book_dir: Path, builder: str) -> None:
+    """One jupyter-book build; it inherits the build environment (execution.build_environment)."""
+    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(book_dir),
+               "--builder", builder, "--warningiserror", "--keep-going"]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).splitlines()[-25:])
+        raise ReportError(f"jupyter-book {builder} build failed:\n{tail}")
+
+
+def build(book_dir: Path, staging: Path, pdf_name: str) -> None:
+    """Build the HTML into ``staging/html`` and the PDF into ``staging/<pdf_name>``."""
+    _jupyter_book(book_dir, "html")
+    shutil.move(book_dir / "_build" / "html", staging / "html")
+    _jupyter_book(book_dir, "pdflatex")
+    pdfs = sorted((book_dir / "_build" / "latex").glob("*.pdf"))
+    if not pdfs:
+        raise ReportError("the PDF build produced no PDF")
+    shutil.move(pdfs[0], staging / pdf_name)
