@@ -14,9 +14,9 @@ from streetfiles import row, write_street_file
 
 from pcc_report import ingest
 from pcc_report.context import INPUTS_FILE, TIDY_FILE, SectionContext
-from pcc_report.tables import INCOMPLETE
 from pcc_report.periods import Month, Quarter, report_windows
 from pcc_report.sections import REGISTRY
+from pcc_report.tables import INCOMPLETE
 
 MONTHS = ["2022-07", "2022-08", "2022-09"]
 
