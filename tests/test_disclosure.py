@@ -128,6 +128,20 @@ def assert_protected(result, raw, value_columns=("previous", "latest"), **shape)
         assert high - low >= 1 - 1e-6, f"{r}/{c} is pinned at {low}"
 
 
+def assert_refusal_justified(table, rule, value_columns, derived, **shape):
+    """Some cell stays pinned even when every count, total and derived cell is hidden."""
+    counts = list(value_columns) + ([shape["total_column"]] if shape.get("total_column") else [])
+    display = table.astype(object).copy()
+    for r in display.index:
+        for c in counts:
+            small = rule.is_small(int(table.at[r, c]))
+            display.at[r, c] = rule.label if small else rule.withheld_label
+        for c in derived:
+            display.at[r, c] = rule.withheld_label
+    rng = ranges(display, rule, list(value_columns), **shape)
+    assert any(high - low < 1 - 1e-6 for low, high in rng.values()), "refused a protectable table"
+
+
 def test_independent_check_detects_an_unprotected_table():
     # one hidden cell beside a shown total (47 - 20 - 12 - 12 = 3): pinned, as it must be
     raw = breakdown([3, 20, 12, 12], [6, 7, 8, 9], derived=False)
@@ -315,10 +329,11 @@ def test_no_hidden_count_can_be_worked_out(n_rows, n_cols, data, threshold, supp
     try:
         result = suppress(table, rule, value_columns=columns, derived_columns=derived, **shape)
     except DisclosureError:
-        # the documented refusal: only with zeros shown, and hiding zeros too must then work
-        assert not suppress_zero
-        rule = DisclosureRule(threshold, suppress_zero=True)
-        result = suppress(table, rule, value_columns=columns, derived_columns=derived, **shape)
+        # A refusal must be justified: even with every count and total hidden, the labels'
+        # ranges and the line sums pin some cell (checked independently), e.g. [[1, 1], [2, 2]]
+        # under "fewer than 3" with both margins. The table is then not published at all.
+        assert_refusal_justified(table, rule, columns, derived, **shape)
+        return
     counts = columns + (["all"] if total_column else [])
     for r in table.index:  # every small count is hidden, under its own label
         for c in counts:
