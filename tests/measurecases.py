@@ -69,6 +69,19 @@ DA_REFERRALS = measure(
     source="domestic_abuse_referrals", crime_types=(), value="referrals",
 )  # fmt: skip
 
+HATE_CRIME = measure(
+    id="hate-crime-reports", title="Hate crime reports", priority="protect-vulnerable",
+    polarity="increase_is_aim", source="hate_crime_reports", crime_types=(), value="reports",
+    breakdown="district", disclosure_threshold=5,
+)  # fmt: skip
+
+
+def hate_crime(rows: list[tuple[str, str, int | None]]) -> pd.DataFrame:
+    """hate_crime_reports.csv as loaded (typed as read_return types it): (month, district,
+    reports) rows; None is an empty count."""
+    frame = pd.DataFrame(rows, columns=["month", "district", "reports"])
+    return frame.astype({"month": "string", "district": "string", "reports": "Int64"})
+
 
 def calls(rows: dict[str, tuple[int, int]], other_line: tuple[int, int] | None = (5000, 1000)):
     """calls.csv as loaded: {month: (offered, answered)} for 999, plus a 101 row per month

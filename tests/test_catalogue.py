@@ -43,6 +43,12 @@ def test_shipped_catalogue_loads_and_covers_the_brief():
     assert by_id["first-time-entrants"].quarterly
     assert "quarter" in by_id["first-time-entrants"].definition
     assert any(m.restricted for m in catalogue)
+    hate = by_id["hate-crime-reports"]
+    assert (hate.source, hate.value, hate.unit) == ("hate_crime_reports", "reports", "count")
+    assert (hate.priority, hate.polarity) == ("protect-vulnerable", "increase_is_aim")
+    assert (hate.breakdown, hate.disclosure_threshold, hate.restricted) == ("district", 5, False)
+    # Only the breakdown measure carries a disclosure rule.
+    assert [m.id for m in catalogue if m.disclosure_threshold is not None] == ["hate-crime-reports"]
 
 
 def test_catalogue_accepts_a_valid_entry_and_custom_priorities(tmp_path):
@@ -142,3 +148,79 @@ def test_public_edition_withholds_restricted_measures_in_catalogue_order():
     assert ([m.id for m in shown], withheld) == (["rj-referrals", "burglary", "rj-2"], [])
     with pytest.raises(ValueError, match="edition must be one of public, restricted"):
         in_edition(catalogue, "private")
+
+
+def hate_entry(**overrides) -> dict:
+    entry = {
+        "id": "hate-crime", "title": "Hate crime reports", "priority": "protect-vulnerable",
+        "unit": "count", "polarity": "increase_is_aim", "source": "hate_crime_reports",
+        "value": "reports", "breakdown": "district", "disclosure": {"threshold": 5},
+        "tolerance": 0.05, "tolerance_kind": "relative", "definition": "Hate crime reports.",
+        "restricted": False,
+    }  # fmt: skip
+    entry.update(overrides)
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+def test_breakdown_and_disclosure_are_optional_and_read_into_the_measure(tmp_path):
+    plain = hate_entry(id="plain", breakdown=None, disclosure=None)
+    entries = [hate_entry(), hate_entry(id="open", disclosure=None), plain]
+    loaded = load_catalogue(write_catalogue(tmp_path, entries), priorities=PRIORITIES)
+    assert [(m.breakdown, m.disclosure_threshold) for m in loaded] == [
+        ("district", 5), ("district", None), (None, None),
+    ]  # fmt: skip
+    (m,) = load_catalogue(
+        write_catalogue(tmp_path, [hate_entry(disclosure={"threshold": 2})]), priorities=PRIORITIES
+    )
+    assert m.disclosure_threshold == 2  # the smallest threshold allowed
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"breakdown": "ward"}, "breakdown 'ward' is not one of district"),
+        ({"breakdown": ["district"]}, "breakdown ['district'] is not one of district"),
+        (  # a return without a district column
+            {"source": "domestic_abuse_referrals", "value": "referrals"},
+            "breakdown: district needs a return with a district column (hate_crime_reports), "
+            "not domestic_abuse_referrals",
+        ),
+        (  # police.uk has districts, but disclosure control is for force returns
+            {"source": "police_uk", "value": None, "crime_types": ["Burglary"]},
+            "breakdown: district needs a return with a district column",
+        ),
+        ({"disclosure": 5}, "disclosure must be a mapping {threshold: <number>}, not 5"),
+        ({"disclosure": {}}, "disclosure needs threshold: <whole number>"),
+        ({"disclosure": {"threshold": 1}}, "threshold must be a whole number of 2 or more, not 1"),
+        ({"disclosure": {"threshold": 4.5}}, "threshold must be a whole number of 2 or more"),
+        ({"disclosure": {"threshold": True}}, "threshold must be a whole number of 2 or more"),
+        ({"disclosure": {"threshold": "5"}}, "threshold must be a whole number of 2 or more"),
+        (
+            {"disclosure": {"threshold": 5, "secondary": False}},
+            "unknown disclosure key(s) secondary (allowed: threshold)",
+        ),
+        ({"breakdown": None}, "disclosure applies to a breakdown; add breakdown: <column>"),
+    ],
+)  # fmt: skip
+def test_breakdown_and_disclosure_errors(tmp_path, overrides, message):
+    path = write_catalogue(tmp_path, [hate_entry(**overrides)])
+    with pytest.raises(CatalogueError) as excinfo:
+        load_catalogue(path, priorities=PRIORITIES)
+    assert message in str(excinfo.value)
+
+
+def test_a_breakdown_of_a_percentage_is_refused_with_every_other_problem(tmp_path):
+    entry = hate_entry(
+        unit="percentage", value=None, source="victim_satisfaction", numerator="satisfied",
+        denominator="respondents", tolerance_kind="points", disclosure={"threshold": 0, "x": 1},
+    )  # fmt: skip
+    with pytest.raises(CatalogueError) as excinfo:
+        load_catalogue(write_catalogue(tmp_path, [entry]), priorities=PRIORITIES)
+    text = str(excinfo.value)
+    for message in (
+        "breakdown: district needs a return with a district column",
+        "a breakdown is a table of counts (unit: count)",
+        "unknown disclosure key(s) x",
+        "disclosure threshold must be a whole number of 2 or more, not 0",
+    ):
+        assert f"measure 1 (hate-crime): {message}" in text

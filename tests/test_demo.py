@@ -77,7 +77,7 @@ def test_summary_lists_every_file_and_row(generated):
     out, summary = generated
     on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert set(summary["files"]) == on_disk
-    assert len(on_disk) == 48 + 7 + 1
+    assert len(on_disk) == 48 + len(RETURN_COLUMNS) + 1
     for name, rows in summary["rows"].items():
         with (out / name).open(newline="", encoding="utf-8") as f:
             assert rows == sum(1 for _ in csv.reader(f)) - 1
@@ -92,7 +92,7 @@ def test_notice_says_the_data_is_fictional(generated):
     out, _ = generated
     text = (out / "README-DEMONSTRATION-DATA.txt").read_text(encoding="utf-8")
     assert "FICTIONAL" in text and "NOT REAL POLICE DATA" in text
-    assert "pcc-report" in text
+    assert "pcc-report" in text and "hate crime reports by district" in text
     assert str(demo.DEFAULT_SEED) in text and "2019-04 to 2023-03 (48 months)" in text
 
 
@@ -241,6 +241,7 @@ KEYS = {
     "workforce.csv": ["month"],
     "domestic_abuse_referrals.csv": ["month"],
     "restorative_justice_referrals.csv": ["month"],
+    "hate_crime_reports.csv": ["month", "district"],
 }
 COUNTS = {
     "calls.csv": ["offered", "answered_within_target"],
@@ -250,6 +251,7 @@ COUNTS = {
     "domestic_abuse_referrals.csv": ["referrals"],
     "restorative_justice_referrals.csv": ["referrals"],
     "first_time_entrants.csv": ["first_time_entrants"],
+    "hate_crime_reports.csv": ["reports"],
 }
 
 
@@ -305,6 +307,28 @@ def test_survey_shares_are_plausible(returns):
     conf = returns["public_confidence.csv"]
     share = conf["confident"].astype(int).sum() / conf["respondents"].astype(int).sum()
     assert 0.70 <= share <= 0.80
+
+
+def test_hate_crime_reports_have_every_district_with_small_counts_in_the_small_ones(returns):
+    """Every district every month (0 is a row), the force total tens a month and rising, and
+    in the latest quarter of the demonstration report (July to September 2022) the big towns
+    in tens while smaller districts fall below 5: one district in every month, and one in
+    exactly one month, whose hidden count its quarter total would give away unless another
+    cell is hidden too (secondary suppression)."""
+    frame = returns["hate_crime_reports.csv"]
+    table = frame.assign(reports=frame["reports"].astype(int)).pivot(
+        index="district", columns="month", values="reports"
+    )
+    assert list(table.index) == sorted(d.name for d in demo.DISTRICTS)
+    assert list(table.columns) == MONTHS and table.notna().all().all()
+    force = table.sum()
+    assert force.between(25, 100).all()
+    assert force[MONTHS[-12:]].sum() > 1.1 * force[MONTHS[:12]].sum()  # reporting rises
+    quarter = table[["2022-07", "2022-08", "2022-09"]]
+    small = (quarter < 5).sum(axis=1)
+    assert (quarter.loc["Demoford"] >= 10).all()
+    assert (small == 3).any() and (small == 1).any()
+    assert small.sum() >= 5
 
 
 # --- small pieces and edge cases -------------------------------------------------------------

@@ -15,10 +15,12 @@ from measurecases import (
     CALLS_999,
     DA_REFERRALS,
     FTE,
+    HATE_CRIME,
     OFFICERS,
     SATISFACTION,
     calls,
     fy_tidy,
+    hate_crime,
     measure,
     months,
     tidy_of,
@@ -26,9 +28,11 @@ from measurecases import (
 
 from pcc_report.catalogue import Measure
 from pcc_report.measures import (
+    TOTAL,
     WindowValue,
     assess,
     assess_all,
+    breakdown_table,
     compare_windows,
     monthly_series,
     window_value,
@@ -376,3 +380,90 @@ def test_public_edition_drops_restricted_measures():
     assert full.withheld == ()
     with pytest.raises(ValueError, match="edition"):
         assess_all(catalogue, None, {}, "2022-12", edition="private")
+
+
+# ----- breakdown by district -----------------------------------------------------------------
+
+JUL_SEP_2022 = Window("latest_quarter", "Latest quarter", Month(2022, 7), Month(2022, 9))
+QUARTER = ["2022-07", "2022-08", "2022-09"]
+NA = pd.NA
+
+
+def test_force_figures_of_a_district_return_are_the_sums_over_districts():
+    frame = hate_crime(
+        [("2022-07", "Demoford", 20), ("2022-07", "Marbleham", 3), ("2022-08", "Demoford", 15)]
+    )
+    series = monthly_series(HATE_CRIME, None, {"hate_crime_reports": frame})
+    assert series["month"].tolist() == ["2022-07", "2022-08"]
+    assert series["value"].tolist() == [23.0, 15.0]  # 20 + 3; 15
+
+
+def test_breakdown_counts_districts_by_month_with_totals():
+    frame = hate_crime(
+        [
+            ("2022-06", "Westerholt", 9),  # before the window: Westerholt still gets a row
+            ("2022-07", "Marbleham", 3),
+            ("2022-07", "Demoford", 20),
+            ("2022-07", "Demoford", 1),  # a second row for the month is added: 21
+            ("2022-08", "Demoford", 15),  # Marbleham has no August row: 0
+            ("2022-10", "Demoford", 99),  # after the window; September has no row at all
+        ]
+    )
+    table = breakdown_table(HATE_CRIME, frame, JUL_SEP_2022)
+    assert table.index.name == "district"
+    assert table.index.tolist() == ["Demoford", "Marbleham", "Westerholt", TOTAL]
+    assert table.columns.tolist() == [*QUARTER, TOTAL]
+    assert (table.dtypes == "Int64").all()
+    expected = pd.DataFrame(
+        {
+            "2022-07": [21, 3, 0, 24],
+            "2022-08": [15, 0, 0, 15],
+            "2022-09": [NA, NA, NA, NA],  # not received: missing, never zero
+            TOTAL: [36, 3, 0, 39],  # 21 + 15; 3 + 0; 0; 24 + 15 (the months present)
+        },
+        index=pd.Index(["Demoford", "Marbleham", "Westerholt", TOTAL], name="district"),
+        dtype="Int64",
+    )
+    pd.testing.assert_frame_equal(table, expected)
+
+
+def test_breakdown_keeps_an_empty_count_missing_and_totals_what_is_there():
+    frame = hate_crime(
+        [("2022-07", "Demoford", 8), ("2022-07", "Southmere", None), ("2022-08", "Southmere", 2)]
+    )
+    table = breakdown_table(HATE_CRIME, frame, JUL_SEP_2022)
+    assert table.loc["Southmere", "2022-07"] is NA  # an empty count is not 0
+    assert table.loc["Southmere", TOTAL] == 2
+    assert table.loc["Demoford"].tolist() == [8, 0, NA, 8]
+    assert table.loc[TOTAL].tolist() == [8, 2, NA, 10]
+
+
+@pytest.mark.parametrize("data", [None, hate_crime([])], ids=["not supplied", "header only"])
+def test_breakdown_without_data_is_all_missing(data):
+    table = breakdown_table(HATE_CRIME, data, JUL_SEP_2022)
+    assert table.index.tolist() == [TOTAL]
+    assert table.columns.tolist() == [*QUARTER, TOTAL]
+    assert table.isna().all().all()
+
+
+def test_breakdown_needs_a_measure_with_one_and_refuses_a_district_called_total():
+    with pytest.raises(ValueError, match="has no breakdown"):
+        breakdown_table(DA_REFERRALS, None, JUL_SEP_2022)
+    with pytest.raises(ValueError, match="may not be called 'Total'"):
+        breakdown_table(HATE_CRIME, hate_crime([("2022-07", TOTAL, 1)]), JUL_SEP_2022)
+
+
+def test_demo_breakdown_totals_agree_with_the_force_figures(tmp_path):
+    """On the demonstration return: the total row is the monthly force series and the
+    grand total the quarter's window value (both computed independently of the table)."""
+    from pcc_report import demo
+
+    demo.generate_returns(tmp_path)
+    returns = load_returns(tmp_path)
+    table = breakdown_table(HATE_CRIME, returns["hate_crime_reports"], JUL_SEP_2022)
+    assert table.index.tolist() == [*sorted(d.name for d in demo.DISTRICTS), TOTAL]
+    series = monthly_series(HATE_CRIME, None, returns)
+    monthly = series.set_index("month")["value"]
+    assert table.loc[TOTAL, QUARTER].astype(float).tolist() == monthly[QUARTER].tolist()
+    assert table.loc[TOTAL, TOTAL] == window_value(HATE_CRIME, series, JUL_SEP_2022).value
+    assert (table.drop(index=TOTAL)[TOTAL] == table.drop(index=TOTAL)[QUARTER].sum(axis=1)).all()

@@ -53,7 +53,7 @@ def test_load_returns_absent_folder_or_file_means_absent_source(tmp_path):
         encoding="utf-8",
     )
     returns = load_returns(tmp_path)
-    assert list(returns) == ["calls"]  # the six other returns were not supplied
+    assert list(returns) == ["calls"]  # the other returns were not supplied
     frame = returns["calls"]
     assert str(frame["line"].dtype) == "string" and frame["line"].tolist() == ["999", "101"]
     assert str(frame["offered"].dtype) == "Int64"
@@ -117,3 +117,13 @@ def test_unreadable_files_say_why_and_where(
     assert str(raised.value) == f"{path}: {raised.value.reason}"
     with pytest.raises(ReturnsError):  # the measures' reader refuses it the same way
         read_return(path, "domestic_abuse_referrals")
+
+
+def test_a_return_broken_down_by_district_keeps_the_names_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "hate_crime_reports.csv"
+    path.write_text(
+        'month,district,reports\n2022-07,Demoford,31\n2022-07," Newport, East ",0\n', "utf-8"
+    )
+    frame = read_return(path, "hate_crime_reports")
+    assert frame["district"].tolist() == ["Demoford", "Newport, East"]  # stripped, comma kept
+    assert str(frame["reports"].dtype) == "Int64" and frame["reports"].tolist() == [31, 0]

@@ -1,4 +1,4 @@
-"""Validation of the force returns' rows: the seven GX suites and the returns folder.
+"""Validation of the force returns' rows: every GX suite and the returns folder.
 
 Every rule of every suite is shown passing (the good returns pass every expectation) and
 failing (each bad row below breaks exactly one rule, at a known line). Files are small and
@@ -64,6 +64,12 @@ GOOD: dict[str, list[list[str]]] = {
     "domestic_abuse_referrals": [["2022-07", "474"], ["2022-08", "0"], ["2022-09", "512"]],
     "restorative_justice_referrals": [["2022-07", "32"], ["2022-08", "0"], ["2022-09", "28"]],
     "first_time_entrants": [["2022-23-Q1", "55"], ["2022-23-Q2", "0"], ["2099-00-Q4", "41"]],
+    "hate_crime_reports": [
+        ["2022-07", "Demoford", "31"],
+        ["2022-07", "Kingsford Vale", "0"],  # none reported: a row with 0
+        ["2022-08", "Demoford", "2"],  # a small count is valid data (suppression is later)
+        ["2022-08", "Newport, East", "4"],  # quoted comma
+    ],
 }
 
 # Rows that each break exactly one rule (a rule's rows are listed together), appended after
@@ -153,6 +159,14 @@ BAD: dict[str, list[tuple[list[str], str]]] = {
         (["2023-24-Q1", "5.5"], "first_time_entrants is a whole number, 0 or more"),
         (["2023-24-Q2", "40"], "One row per quarter"),
         (["2023-24-Q2", "41"], "One row per quarter"),
+    ],
+    "hate_crime_reports": [
+        (["2022-7", "Demoford", "3"], "month is YYYY-MM"),
+        (["2023-01", "", "3"], "district is not empty"),
+        (["2023-02", "Demoford", "-1"], "reports is a whole number, 0 or more"),
+        (["2023-03", "Demoford", "fewer than 5"], "reports is a whole number, 0 or more"),
+        (["2023-04", "Southmere", "3"], "One row per month per district"),
+        (["2023-04", "Southmere", "4"], "One row per month per district"),
     ],
 }
 

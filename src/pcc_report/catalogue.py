@@ -8,7 +8,9 @@ This module reads it and checks every entry up front, so that a typo in a review
 the build with a message an editor can act on instead of a measure silently showing zero.
 It also holds the catalogue's words (units, polarities, sources) for the definitions
 appendix, and the editions: restricted measures (partner data with no agreement to publish)
-are dropped whole from the public edition.
+are dropped whole from the public edition. A measure may also carry a breakdown (a
+district-by-month table on its page) and a disclosure rule for that table (counts below a
+threshold are suppressed in the public edition); both are checked here, applied elsewhere.
 """
 
 from __future__ import annotations
@@ -55,7 +57,14 @@ SOURCE_WORDS: dict[str, str] = {
     "domestic_abuse_referrals": "Force return: domestic abuse referrals",
     "restorative_justice_referrals": "Partner return: restorative justice referrals",
     "first_time_entrants": "Youth offending services: first time entrants (quarterly)",
+    "hate_crime_reports": "Force return: hate crime reports by district (hate_crime_reports.csv)",
 }
+#: What a measure's page may break its figures down by: a column of its return.
+BREAKDOWNS: tuple[str, ...] = ("district",)
+DISCLOSURE_KEYS: tuple[str, ...] = ("threshold",)
+#: The smallest disclosure threshold: counts are whole numbers of 0 or more, so a threshold
+#: of 1 would hide only zeros and one below that nothing: neither is a small-numbers rule.
+MIN_DISCLOSURE_THRESHOLD = 2
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _REQUIRED = (
@@ -64,7 +73,7 @@ _REQUIRED = (
 )  # fmt: skip
 _OPTIONAL = (
     "crime_types", "exclude_crime_types", "value", "numerator", "denominator", "filter",
-    "survey", "target",
+    "survey", "target", "breakdown", "disclosure",
 )  # fmt: skip
 
 
@@ -94,6 +103,8 @@ class Measure:
     filter: tuple[tuple[str, str], ...] = ()
     survey: bool = False
     target: float | None = None
+    breakdown: str | None = None
+    disclosure_threshold: int | None = None
 
     @property
     def quarterly(self) -> bool:
@@ -206,6 +217,57 @@ def _check_measure(item: object, priorities: set[str]) -> list[str]:
         errors.extend(_check_police_uk(item))
     elif source in RETURN_COLUMNS:
         errors.extend(_check_return_columns(item, source))
+    errors.extend(_check_breakdown(item))
+    return errors
+
+
+def _check_breakdown(item: dict) -> list[str]:
+    """The optional ``breakdown`` and its ``disclosure`` rule.
+
+    A breakdown splits a count by a column of its return (a district name), so it needs a
+    return that has that column; a disclosure rule says which of the breakdown's counts the
+    public edition suppresses, so it needs a breakdown to apply to.
+    """
+    errors: list[str] = []
+    breakdown, source = item.get("breakdown"), item.get("source")
+    if "breakdown" in item:
+        if breakdown not in BREAKDOWNS:
+            errors.append(f"breakdown {breakdown!r} is not one of {', '.join(BREAKDOWNS)}")
+        elif source == POLICE_UK or (
+            source in RETURN_COLUMNS and breakdown not in RETURN_COLUMNS[source]
+        ):
+            with_column = [s for s, c in RETURN_COLUMNS.items() if breakdown in c]
+            errors.append(
+                f"breakdown: {breakdown} needs a return with a {breakdown} column "
+                f"({', '.join(with_column) or 'none'}), not {source}"
+            )
+        if item.get("unit") not in (None, "count"):
+            errors.append("a breakdown is a table of counts (unit: count)")
+    if "disclosure" not in item:
+        return errors
+    rule = item["disclosure"]
+    if not isinstance(rule, dict):
+        return [*errors, f"disclosure must be a mapping {{threshold: <number>}}, not {rule!r}"]
+    unknown = sorted(str(k) for k in set(rule) - set(DISCLOSURE_KEYS))
+    if unknown:
+        errors.append(
+            f"unknown disclosure key(s) {', '.join(unknown)} "
+            f"(allowed: {', '.join(DISCLOSURE_KEYS)})"
+        )
+    threshold = rule.get("threshold")
+    if threshold is None:
+        errors.append("disclosure needs threshold: <whole number>")
+    elif (
+        not isinstance(threshold, int)
+        or isinstance(threshold, bool)
+        or threshold < MIN_DISCLOSURE_THRESHOLD
+    ):
+        errors.append(
+            f"disclosure threshold must be a whole number of {MIN_DISCLOSURE_THRESHOLD} or "
+            f"more, not {threshold!r}"
+        )
+    if "breakdown" not in item:
+        errors.append("disclosure applies to a breakdown; add breakdown: <column>")
     return errors
 
 
@@ -295,6 +357,8 @@ def _build_measure(item: dict[str, Any]) -> Measure:
         filter=tuple((str(k), str(v)) for k, v in (item.get("filter") or {}).items()),
         survey=bool(item.get("survey", False)),
         target=None if item.get("target") is None else float(item["target"]),
+        breakdown=item.get("breakdown"),
+        disclosure_threshold=(item.get("disclosure") or {}).get("threshold"),
     )
 
 

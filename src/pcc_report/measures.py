@@ -28,6 +28,11 @@ Conventions, and why:
   with few of them it is a run chart.
 * **Restricted measures** are dropped whole from the public edition before anything is
   computed from them (:func:`pcc_report.catalogue.in_edition`).
+* **Breakdowns** (:func:`breakdown_table`, for a measure with ``breakdown: district``) follow
+  the same rule cell by cell: a district with no row in a month the return covers counts 0,
+  but a month the return has no row for at all is a column of ``<NA>``, never zeros, and the
+  totals are over the months present. Suppressing small counts is not done here: the table
+  holds the true counts, and the public edition's disclosure control works on it.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from pcc_report.ratings import ProportionChange, Rating, proportion_change, rate
 from pcc_report.spc import SpcResult, spc
 
 SPC_MONTHS = 36  # months of history (to the period end) on an SPC chart
+TOTAL = "Total"  # label of the breakdown table's total row and total column
 SERIES_COLUMNS = ["month", "numerator", "denominator", "value"]
 # Comparison name -> (current window, comparator window).
 COMPARISONS: dict[str, tuple[str, str]] = {
@@ -138,6 +144,57 @@ def _return_sums(measure: Measure, data: pd.DataFrame | None) -> pd.DataFrame:
     out = pd.DataFrame({"month": sums["month"], "numerator": sums[columns[0]]})
     out["denominator"] = sums[columns[1]] if len(columns) == 2 else np.nan
     return out
+
+
+def breakdown_table(measure: Measure, data: pd.DataFrame | None, window: Window) -> pd.DataFrame:
+    """The measure's counts by its breakdown column (district) and month over ``window``.
+
+    ``data`` is the measure's typed return frame (:func:`pcc_report.returns.read_return`).
+    The result has one row per district (every district named anywhere in the return, sorted
+    by name, so a quarter with no reports from a district still shows it), one column per
+    month of the window (``"YYYY-MM"``) and a ``Total`` column, then a ``Total`` row; the
+    index is named after the breakdown column, the values are nullable integers (Int64).
+    Several rows for one district and month are added, as in the monthly series.
+
+    Missing is never zero: a district with no row in a month the return covers counts 0 (a
+    return may list only the districts with reports), but a month with no row at all was not
+    received, so its column is all ``<NA>`` (so is a cell whose row has an empty count).
+    Totals add the cells present and are ``<NA>`` only when none is; a caller can tell an
+    incomplete table by its all-``<NA>`` month columns. With no data at all there is only
+    the total row, all ``<NA>``.
+    """
+    if measure.breakdown is None:
+        raise ValueError(f"measure {measure.id} has no breakdown")
+    if measure.value is None or measure.quarterly:
+        raise ValueError(f"measure {measure.id}: a breakdown needs a monthly count (value)")
+    by, months = measure.breakdown, [str(m) for m in window.months]
+    rows = pd.DataFrame({by: pd.Series(dtype="string"), "month": [], "count": []})
+    if data is not None and not data.empty:
+        for column, wanted in measure.filter:
+            data = data[data[column].astype(str) == wanted]
+        rows = pd.DataFrame(
+            {
+                by: data[by].astype("string").to_numpy(),
+                "month": data["month"].astype(str).to_numpy(),
+                "count": data[measure.value].astype("Int64").to_numpy(),
+            }
+        ).dropna(subset=[by])
+    names = sorted(set(rows[by]))
+    if TOTAL in names:
+        raise ValueError(f"{measure.source}: a {by} may not be called {TOTAL!r}")
+    received = [m for m in months if m in set(rows["month"])]
+    # Sum first (an empty count keeps its cell <NA>), then give every district a cell in each
+    # month received (no row: 0); months not received stay out until the reindex makes <NA>.
+    cells = rows[rows["month"].isin(received)].groupby([by, "month"])["count"].sum(min_count=1)
+    every = pd.MultiIndex.from_product([names, received], names=[by, "month"])
+    cells = cells.astype("Int64").reindex(every, fill_value=0)
+    table = pd.DataFrame(
+        {m: cells.xs(m, level="month") if m in received else pd.NA for m in months},
+        index=pd.Index(names, name=by),
+    ).astype("Int64")
+    table[TOTAL] = table[months].sum(axis=1, min_count=1).astype("Int64")
+    table.loc[TOTAL] = table.sum(axis=0, min_count=1).astype("Int64")
+    return table.astype("Int64")
 
 
 @dataclass(frozen=True)

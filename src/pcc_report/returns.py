@@ -1,13 +1,14 @@
 """The force returns: which there are, each one's columns and their kinds, and one reader.
 
-Why: a force return (call handling, surveys, workforce, referrals, first time entrants) has
-no public source, so the project defines a CSV template for each (``returns/templates``) and
-a Great Expectations suite (``expectations/returns_<name>.json``). :data:`RETURN_COLUMNS` is
-the one home in code of each return's columns and their kinds: validation checks a file's
-header against it and the measures type the values by it (tests check that the templates and
-the suites' header rules list the same columns). Both read a return file through
-:func:`read_return_rows`, so they see the same rows on the same lines; the measures take the
-typed frame of a validated return from :func:`read_return`.
+Why: a force return (call handling, surveys, workforce, referrals, first time entrants, hate
+crime reports by district) has no public source, so the project defines a CSV template for
+each (``returns/templates``) and a Great Expectations suite
+(``expectations/returns_<name>.json``). :data:`RETURN_COLUMNS` is the one home in code of
+each return's columns and their kinds: validation checks a file's header against it and the
+measures type the values by it (tests check that the templates and the suites' header rules
+list the same columns). Both read a return file through :func:`read_return_rows`, so they
+see the same rows on the same lines; the measures take the typed frame of a validated return
+from :func:`read_return`.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ RETURNS: tuple[str, ...] = (
     "domestic_abuse_referrals",
     "restorative_justice_referrals",
     "first_time_entrants",
+    "hate_crime_reports",
 )
 
 # Each force return: file <source>.csv with these columns and kinds (the templates in
-# returns/templates). "month" is YYYY-MM; "quarter" is a financial quarter, 2022-23-Q2.
+# returns/templates). "month" is YYYY-MM; "quarter" is a financial quarter, 2022-23-Q2;
+# "district" is a district (community safety partnership) name, as police.uk's LSOA names give.
 RETURN_COLUMNS: dict[str, dict[str, str]] = {
     "calls": {
         "month": "month",
@@ -62,6 +65,7 @@ RETURN_COLUMNS: dict[str, dict[str, str]] = {
     "domestic_abuse_referrals": {"month": "month", "referrals": "int"},
     "restorative_justice_referrals": {"month": "month", "referrals": "int"},
     "first_time_entrants": {"quarter": "quarter", "first_time_entrants": "int"},
+    "hate_crime_reports": {"month": "month", "district": "text", "reports": "int"},
 }
 
 #: Returns whose rows are financial quarters; each quarter's figure belongs to its last month.

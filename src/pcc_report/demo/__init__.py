@@ -15,7 +15,9 @@ Demoshire has six fictional districts whose LSOAs are named like real ones ("Dem
 carry codes in the E01 format from E01900001 up, a range no real LSOA uses. Two features are
 planted on purpose so the report has something to find: Vehicle crime in Kingsford Vale rises by
 about 70% over the last nine months (an SPC shift), and a few Crime IDs reappear in the following
-month (a real police.uk quirk that a validator warns about but accepts).
+month (a real police.uk quirk that a validator warns about but accepts). The hate crime return
+is broken down by the same districts, and its smaller districts report fewer than 5 in most
+months, so the public edition's small-numbers rule has something to suppress.
 """
 
 from __future__ import annotations
@@ -82,7 +84,9 @@ Planted on purpose, so that the report has something to show:
 - {SHIFT_CRIME_TYPE} in {SHIFT_DISTRICT} about {SHIFT_FACTOR - 1:.0%} higher over the last
   {SHIFT_MONTHS} months (a sustained shift for the SPC charts);
 - a few Crime IDs repeated in the following month (a real police.uk quirk);
-- 101 calls around or below their target, 999 calls mostly above theirs.
+- 101 calls around or below their target, 999 calls mostly above theirs;
+- hate crime reports by district, with monthly counts of 0 to 4 in the smaller districts
+  (so that the public edition's small-numbers rule has cells to suppress).
 """
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pcc_report.demo.street import DISTRICTS
 from pcc_report.demo.timeline import (
     DEFAULT_SEED,
     FIRST_MONTH,
@@ -34,6 +35,17 @@ SATISFACTION_GROUPS: dict[str, tuple[float, float]] = {
     "Vehicle crime": (0.80, 0.0),
     "Hate crime": (0.76, 0.01),
 }
+# Hate crime reports per month at the trend origin, by district: concentrated in the towns, so
+# the rural districts have monthly counts of 0 to 4 (which the public edition suppresses).
+HATE_CRIME_MEANS: dict[str, float] = {
+    "Demoford": 22.0,
+    "Eastbridge": 9.5,
+    "Kingsford Vale": 6.0,
+    "Marbleham": 3.6,
+    "Southmere": 2.4,
+    "Westerholt": 1.8,
+}
+HATE_CRIME_TREND = 0.06  # reports rise 6% a year: more victims come forward (the plan's aim)
 UPLIFT_START, UPLIFT_END, UPLIFT_GAIN = "2019-10", "2023-03", 270.0  # officer uplift programme
 
 
@@ -119,6 +131,19 @@ def _monthly_counts(
     return rows
 
 
+def _hate_crime_rows(months: Sequence[int], rng: np.random.Generator) -> list[tuple]:
+    """One row per month per district (0 when none were reported), in district order, with a
+    small summer peak, a rising trend and extra month-to-month noise as in the referrals."""
+    rows = []
+    for index in months:
+        for district in DISTRICTS:
+            mean = HATE_CRIME_MEANS[district.name] * seasonal(0.08, 7, index)
+            mean *= (1 + HATE_CRIME_TREND) ** years_since_origin(index) * days_factor(index)
+            mean *= math.exp(rng.normal(0, 0.05))
+            rows.append((month_label(index), district.name, int(rng.poisson(mean))))
+    return rows
+
+
 def quarter_label(index: int) -> str:
     """Financial-year quarter of a month index, e.g. July 2022 -> '2022-23-Q2' (Q1 = Apr-Jun)."""
     return str(Quarter.containing(Month.from_index(index)))
@@ -142,7 +167,7 @@ def generate_returns(
     last_month: str = LAST_MONTH,
     seed: int = DEFAULT_SEED,
 ) -> list[Path]:
-    """Write the seven force returns as CSV files (plain LF, headers from returns.RETURN_COLUMNS).
+    """Write the force returns as CSV files (plain LF, headers from returns.RETURN_COLUMNS).
 
     Each return has its own random stream, so adding or changing one return never changes
     another. Returns the paths written.
@@ -156,6 +181,7 @@ def generate_returns(
         "domestic_abuse_referrals.csv": lambda r: _monthly_counts(months, r, 520, 0.04, 0.06),
         "restorative_justice_referrals.csv": lambda r: _monthly_counts(months, r, 32, 0.05, 0.0),
         "first_time_entrants.csv": lambda r: _first_time_entrant_rows(months, r),
+        "hate_crime_reports.csv": lambda r: _hate_crime_rows(months, r),
     }
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ absent is not a problem (its measures show "not available"); a CSV file that is 
 return is a warning.
 
 A return's frame gets its own derived columns before GX runs (see
-:func:`_prepare_return_frame`); all seven returns of three years take under 1 s.
+:func:`_prepare_return_frame`); all the returns of three years take under 1 s.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Great Expectations plumbing: load a reviewed suite, run it on a frame, read GX's verdict.
 
-Why one module: the police.uk street suite and the seven returns suites are run and reported
+Why one module: the police.uk street suite and the returns suites are run and reported
 the same way. GX decides pass/fail of every row rule; this module only turns GX's results into
 suite summaries and :class:`Problem` objects that name file, line, column and rule (each
 expectation's ``meta`` carries ``{"level": "error" | "warning", "rule": "<plain English>"}``).
