@@ -354,9 +354,8 @@ def performance_intro(plan_title: str, withheld_statement: str) -> list[str]:
     """How Part 2 rates each measure and, when measures are withheld, why."""
     paragraphs = [
         f"Performance against each measure of the {plan_title}, grouped by priority. "
-        f"Each rating compares a 12-month period with the 12 months before it: Green is at or "
-        f"better than the comparator, Amber marginally worse (within the measure's tolerance), "
-        f"Red worse; the arrow shows the direction of change. Survey measures are rated on "
+        f"Each rating compares a 12-month period with the 12 months before it ({rag_key()}); "
+        f"the arrow shows the direction of change. Survey measures are rated on "
         f"statistical significance at 95%."
     ]
     if withheld_statement:
