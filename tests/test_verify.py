@@ -307,7 +307,11 @@ def test_demo_manifest_follows_the_schema(demo_report: dict) -> None:
 
 
 @pytest.mark.e2e
-def test_demo_report_re_executes_identically_within_the_time_budget(demo_report: dict) -> None:
+def test_demo_report_re_executes_identically(demo_report: dict) -> None:
+    """Every section re-executes to the published bytes, and verify writes nothing.
+
+    How long it takes against the build is a benchmark figure (``make bench``), not a test.
+    """
     report = demo_report["report"]
     lines: list[str] = []
     before = _snapshot(report)
@@ -315,12 +319,7 @@ def test_demo_report_re_executes_identically_within_the_time_budget(demo_report:
     assert _snapshot(report) == before
     assert result.ok, result.format()
     assert set(result.sections.values()) == {"pass"}
-    sys.stderr.write(
-        f"\n[audit e2e] build {demo_report['build_seconds']:.1f} s, verify {result.seconds:.1f} s\n"
-    )
-    # Re-execution is the sections' work only (no book build), so it must stay well below
-    # the build; a loose bound keeps a loaded CI machine from flaking.
-    assert result.seconds < 1.2 * demo_report["build_seconds"] + 10
+    assert set(result.sections) == {p.stem for p in (report / "notebooks").glob("*.ipynb")}
 
 
 @pytest.mark.e2e
