@@ -191,18 +191,18 @@ def _validate(state: RunState) -> None:
             expectations_dir=EXPECTATIONS_DIR,
         )
     ]
-    withheld = _withheld_everywhere(state)
+    withheld = _withheld_from_public(state)
     if request.returns is not None:
+        # restricted-only returns are not opened here, so the public edition's results are
+        # those of a public-only build, which never reads them at all
         reports.append(validation.validate_returns(
             request.returns, expectations_dir=EXPECTATIONS_DIR, skip=withheld))
     state.public_report = validation.ValidationReport.combine(reports)
-    needed = _withheld_from_public(state)
-    if request.returns is not None and len(needed) > len(withheld):
-        # the restricted edition needs the returns withheld from the public one: validate them
-        # once, apart, so the public edition's results are those of a public-only build
+    if request.returns is not None and withheld and any(e.shows_restricted for e in state.built):
+        # the restricted edition needs them: validated once, apart
         reports.append(_only_suites(validation.validate_returns(
             request.returns, expectations_dir=EXPECTATIONS_DIR,
-            skip=[r for r in RETURNS if r not in needed]), needed))
+            skip=[r for r in RETURNS if r not in withheld]), withheld))
     report = state.report = validation.ValidationReport.combine(reports)
     name = f"{request.force}-{state.quarter}-{state.run_id}"
     if not report.ok:
@@ -232,13 +232,6 @@ def _validate(state: RunState) -> None:
 def _withheld_from_public(state: RunState) -> set[str]:
     """Returns that feed only restricted measures (withheld from the public edition)."""
     return set(editions.withheld_returns(_catalogue_for(state), editions.PUBLIC))
-
-
-def _withheld_everywhere(state: RunState) -> set[str]:
-    """Returns no edition of this run may read: never opened, not even validated."""
-    if any(e.shows_restricted for e in state.built):
-        return set()
-    return _withheld_from_public(state)
 
 
 def _catalogue_for(state: RunState) -> list:
