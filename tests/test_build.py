@@ -38,7 +38,8 @@ def _failing_after(count: int, seen: dict) -> tuple[Stage, ...]:
 
     def fail(state: RunState) -> None:
         seen["staging"] = state.staging
-        seen["data"] = sorted(p.name for p in (state.staging / "data").iterdir())
+        seen["editions"] = sorted(p.name for p in state.staging.iterdir())
+        seen["data"] = sorted(p.name for p in (state.staging / "public" / "data").iterdir())
         raise ReportError("the book build failed (on purpose)")
 
     return STAGES[:count] + (Stage(lambda s: "Failing on purpose", fail),) + STAGES[count:]
@@ -48,7 +49,7 @@ def test_stages_are_numbered_from_the_list_and_a_failure_leaves_nothing_behind(
     police_uk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: dict = {}
-    stages = _failing_after(3, seen)
+    stages = _failing_after(4, seen)
     monkeypatch.setattr(build, "STAGES", stages)
     messages: list[str] = []
     out = tmp_path / "reports"
@@ -60,11 +61,14 @@ def test_stages_are_numbered_from_the_list_and_a_failure_leaves_nothing_behind(
         f"[1/{len(stages)}] Reading {len(MONTHS)} police.uk files for testshire ...",
         f"[2/{len(stages)}] Validating inputs ...",
         f"[3/{len(stages)}] Building the monthly table ...",
-        f"[4/{len(stages)}] Failing on purpose ...",
+        f"[4/{len(stages)}] Preparing the public edition data ...",
+        f"[5/{len(stages)}] Failing on purpose ...",
     ]
     assert len(stages) == len(STAGES) + 1
-    # The stages before it really ran: the staging folder held the report's data ...
-    assert seen["data"] == sorted([INPUTS_FILE, PROVENANCE_FILE, TIDY_FILE, "returns"])
+    # The stages before it really ran: the staging folder held the public edition's data ...
+    assert seen["editions"] == ["public"]
+    assert seen["data"] == sorted([INPUTS_FILE, PROVENANCE_FILE, TIDY_FILE, "breakdowns",
+                                   "returns"])
     # ... and the failure removed it, published nothing and released the lock.
     assert not seen["staging"].exists()
     assert not (out / ".staging").exists()

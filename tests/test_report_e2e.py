@@ -64,14 +64,15 @@ def headline(police_uk: Path) -> dict:
 
 def test_report_folder_holds_the_book_and_its_evidence(lancashire_report) -> None:
     folder = lancashire_report.report_dir
-    assert folder.name == "r1" and folder.parent.name == "2022-23-Q2"
-    assert folder.parent.parent.name == "lancashire"
+    assert folder.name == "public" and folder.parent.name == "r1"
+    assert folder.parent.parent.name == "2022-23-Q2"
+    assert folder.parent.parent.parent.name == "lancashire"
     for part in ("html/index.html", "notebooks/recorded-crime.ipynb", "validation/validation.json",
                  "validation/validation.html", "data/street_monthly.parquet",
                  "data/tables/recorded-crime-by-type.csv"):
         assert (folder / part).is_file(), part
     assert lancashire_report.pdf.stat().st_size > 50_000
-    assert not (folder.parent.parent / ".staging").exists()
+    assert not (folder.parent.parent.parent / ".staging").exists()
 
 
 def test_headline_figures_in_html_match_an_independent_count(lancashire_report, headline) -> None:
@@ -251,7 +252,7 @@ def test_each_section_names_its_notebook_and_inputs(lancashire_report) -> None:
     audit_page = _page_text(html_dir / "audit-trail.html")
     first = json.loads((lancashire_report.report_dir / "manifest.json").read_text())["inputs"][0]
     assert first["path"] in audit_page and fingerprint(first["sha256"]) in audit_page
-    assert "pcc-report verify REPORTS_FOLDER/lancashire/2022-23-Q2/r1" in audit_page
+    assert "pcc-report verify REPORTS_FOLDER/lancashire/2022-23-Q2/r1/public" in audit_page
 
 
 def test_priority_pages_show_every_comparison_period(lancashire_report) -> None:

@@ -38,7 +38,7 @@ def test_a_second_build_without_reissue_is_refused_and_changes_nothing(demo_repo
                                                                         capsys) -> None:
     report = demo_report["report"]
     before = _hashes(report)
-    out = report.parent.parent.parent
+    out = report.parent.parent.parent.parent
     code = main(["run", "--force", "demoshire", "--quarter", "2022-23-Q2", "--police-uk",
                  str(demo_data / "police-uk"), "--returns", str(demo_data / "returns"),
                  "--out", str(out)])
@@ -46,7 +46,7 @@ def test_a_second_build_without_reissue_is_refused_and_changes_nothing(demo_repo
     err = capsys.readouterr().err
     assert "already published" in err and "--reissue" in err
     assert _hashes(report) == before
-    assert sorted(p.name for p in report.parent.iterdir()) == ["r1"]
+    assert sorted(p.name for p in report.parent.parent.iterdir()) == ["r1"]
 
 
 def test_reissue_creates_r2_beside_r1_and_leaves_r1_untouched(demo_report, demo_data,
@@ -55,12 +55,12 @@ def test_reissue_creates_r2_beside_r1_and_leaves_r1_untouched(demo_report, demo_
     import shutil
 
     out = tmp_path / "reports"
-    shutil.copytree(demo_report["report"].parent, out / "demoshire" / "2022-23-Q2")
+    shutil.copytree(demo_report["report"].parent.parent, out / "demoshire" / "2022-23-Q2")
     r1 = out / "demoshire" / "2022-23-Q2" / "r1"
     before = _hashes(r1)
     reason = "Corrected the meeting date <b>& checked</b>"
     result, _ = build_demo(demo_data, out, reissue=reason, meeting="12 December 2022")
-    assert result.report_dir == out / "demoshire" / "2022-23-Q2" / "r2"
+    assert result.report_dir == out / "demoshire" / "2022-23-Q2" / "r2" / "public"
     assert _hashes(r1) == before
     manifest = json.loads((result.report_dir / "manifest.json").read_text())
     assert manifest["revision"] == {"revision": "r2", "replaces": "r1", "reason": reason}

@@ -3,10 +3,16 @@
 The book's configuration is the project's ``_config.yml`` with the report's title, author
 and meeting filled in; its table of contents follows the planned sections (the registry's
 order and parts, :mod:`pcc_report.sections`) followed by the static pages in ``book/``.
+
+The restricted edition (:mod:`pcc_report.editions`) is marked so that no page of it can be
+taken for the public one: its title and front sheet heading carry the banner text, every HTML
+page shows it as the theme's announcement bar, and every PDF page has it in the header (the
+LaTeX page styles ``normal`` and ``plain`` redefined with fancyhdr).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import sys
@@ -15,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from pcc_report.config import PROJECT_ROOT, ForceConfig
+from pcc_report.editions import Edition
 from pcc_report.errors import ReportError
 from pcc_report.execution import Section
 from pcc_report.periods import Quarter
@@ -25,21 +32,61 @@ BOOK_CONFIG = PROJECT_ROOT / "_config.yml"
 
 
 def book_config(
-    force: ForceConfig, quarter: Quarter, meeting: str | None, reservation: Reservation
+    force: ForceConfig,
+    quarter: Quarter,
+    meeting: str | None,
+    reservation: Reservation,
+    edition: Edition | None = None,
 ) -> dict:
-    """``_config.yml`` for this report: its title (demonstration, revision), author, meeting."""
+    """``_config.yml`` for this report: its title (demonstration, revision), author, meeting,
+    and for a restricted edition its banner on every HTML page and PDF page header."""
     config = yaml.safe_load(BOOK_CONFIG.read_text(encoding="utf-8"))
     title = f"{force.name}: performance report, {quarter.title}"
     if force.demonstration:
         title += " (demonstration data)"
     if reservation.replaces:
         title += f", revised ({reservation.revision})"
+    if edition is not None and edition.banner:
+        title += f" ({edition.banner})"
     config["title"] = title
     config["author"] = f"Report of the {force.report_of}"
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx_config["today"] = f"{force.panel}: meeting {meeting or 'date to be confirmed'}"
     sphinx_config["html_title"] = title
+    if edition is not None and edition.banner:
+        config.setdefault("html", {})["announcement"] = edition.banner
+        latex = sphinx_config.setdefault("latex_elements", {})
+        latex["preamble"] = latex.get("preamble", "") + latex_banner(edition.banner)
     return config
+
+
+def latex_banner(banner: str) -> str:
+    """LaTeX preamble putting ``banner`` in the header of every page, chapter openings too.
+
+    Sphinx's LaTeX uses the fancyhdr page styles ``normal`` (ordinary pages) and ``plain``
+    (chapter pages); ``empty`` (the title page, blank pages) is redefined too, so no page is
+    without the mark.
+    """
+    text = banner.replace("\\", "").replace("{", "").replace("}", "")
+    header = f"\\fancyhead[C]{{\\textbf{{{text}}}}}"
+    return (
+        "\n\\makeatletter\n"
+        f"\\fancypagestyle{{normal}}{{\\fancyhf{{}}{header}\\fancyfoot[C]{{\\thepage}}"
+        "\\renewcommand{\\headrulewidth}{0.4pt}}\n"
+        f"\\fancypagestyle{{plain}}{{\\fancyhf{{}}{header}\\fancyfoot[C]{{\\thepage}}"
+        "\\renewcommand{\\headrulewidth}{0.4pt}}\n"
+        f"\\fancypagestyle{{empty}}{{\\fancyhf{{}}{header}"
+        "\\renewcommand{\\headrulewidth}{0pt}}\n"
+        "\\makeatother\n"
+    )
+
+
+def mark_sections(edition: Edition, planned: list[Section]) -> list[Section]:
+    """The sections with the restricted banner in the front sheet's (the book root's) title."""
+    if not edition.banner or not planned:
+        return planned
+    first = planned[0]
+    return [dataclasses.replace(first, title=f"{first.title} ({edition.banner})"), *planned[1:]]
 
 
 def table_of_contents(sections: list[Section], static_pages: list[str]) -> dict:
@@ -64,13 +111,14 @@ def assemble(
     quarter: Quarter,
     meeting: str | None,
     reservation: Reservation,
+    edition: Edition | None = None,
 ) -> None:
     """Static pages, configuration and table of contents beside the executed notebooks."""
     static_pages = []
     for page in sorted(BOOK_DIR.glob("*.md")):
         shutil.copy(page, book_dir / page.name)
         static_pages.append(page.stem)
-    config = book_config(force, quarter, meeting, reservation)
+    config = book_config(force, quarter, meeting, reservation, edition)
     (book_dir / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False),
                                           encoding="utf-8")
     (book_dir / "_toc.yml").write_text(

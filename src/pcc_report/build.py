@@ -6,6 +6,12 @@ succeeded, so a failed run never leaves a half-built report where a complete one
 expected, and an existing report is never overwritten. Each stage in :data:`STAGES` reads
 what earlier stages put in the :class:`RunState` and adds its own; the progress display
 numbers them from that list.
+
+One run builds one edition or both (:mod:`pcc_report.editions`): each is a complete,
+self-contained report folder inside the revision (``rN/public/``,
+``rN/RESTRICTED-not-for-publication/``) with its own data, validation results, book, notebooks
+and manifest. The stages after validation do their work once per edition
+(:class:`EditionRun`), so the public edition is exactly what ``--edition public`` alone builds.
 """
 
 from __future__ import annotations
@@ -26,9 +32,20 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from pcc_report import book, execution, ingest, manifest, publish, sections, validation
+from pcc_report import (
+    book,
+    catalogue,
+    editions,
+    execution,
+    ingest,
+    manifest,
+    publish,
+    sections,
+    validation,
+)
 from pcc_report.config import PROJECT_ROOT, ForceConfig, load_force_config
 from pcc_report.context import INPUTS_FILE, PROVENANCE_FILE, TIDY_FILE
+from pcc_report.editions import Edition
 from pcc_report.errors import InputError, ReportError, ValidationFailed
 from pcc_report.execution import Section, build_environment, execute_section, notebook_error
 from pcc_report.periods import Month, Quarter, report_windows, required_months, resolve_period_end
@@ -49,15 +66,21 @@ class RunRequest:
     allow_missing: bool = False
     meeting: str | None = None
     returns: Path | None = None  # folder of force returns (calls, surveys, ...); optional
-    edition: str = "public"  # "public" leaves restricted measures out
+    edition: str = "public"  # "public", "restricted" or "both" (editions.CHOICES)
     reissue: str | None = None  # reason for a new revision of a published report
 
 
 @dataclass
 class RunResult:
+    """The published revision; ``report_dir``, ``html_index`` and ``pdf`` are its first
+    edition's (the public one when it was built); ``editions`` maps every edition built to its
+    folder."""
+
     report_dir: Path
     html_index: Path
     pdf: Path
+    revision_dir: Path | None = None
+    editions: dict[str, Path] = field(default_factory=dict)
     timings: list[tuple[str, float]] = field(default_factory=list)
     warnings: int = 0
 
@@ -67,6 +90,23 @@ Progress = Callable[[str], None]
 
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class EditionRun:
+    """One edition's part of the run: its folder in the staging area and what was made there."""
+
+    edition: Edition
+    dir: Path
+    report: validation.ValidationReport
+    data: editions.EditionData | None = None  # data: returns and breakdowns written
+    inputs: list[dict] = field(default_factory=list)  # data: manifest entries of its inputs
+    sections: list[Section] = field(default_factory=list)  # data: its planned sections
+    section_timings: list[tuple[str, float]] = field(default_factory=list)  # sections
+
+    @property
+    def book_dir(self) -> Path:
+        return self.dir / "_book"
 
 
 @dataclass
@@ -84,24 +124,32 @@ class RunState:
     file_problems: list = field(default_factory=list)  # read: file-level validation problems
     street: pa.Table | None = None  # read: the street rows
     frame: pd.DataFrame | None = None  # read: the same rows as pandas, for validation
-    report: validation.ValidationReport | None = None  # validate
+    report: validation.ValidationReport | None = None  # validate: every input validated
+    public_report: validation.ValidationReport | None = None  # validate: without withheld
     force: ForceConfig | None = None  # validate
     staging: Path | None = None  # validate: created only once validation passed
-    inputs: list[dict] = field(default_factory=list)  # data: manifest entries of the inputs
-    sections: list[Section] = field(default_factory=list)  # data: the planned sections
-    section_timings: list[tuple[str, float]] = field(default_factory=list)  # sections
+    editions: list[EditionRun] = field(default_factory=list)  # validate: one per edition
+    inputs: list[dict] = field(default_factory=list)  # data: manifest entries of police.uk
+    row_counts: dict[str, int] = field(default_factory=dict)  # data: rows per police.uk file
 
     @property
     def out(self) -> Path:
         return Path(self.request.out)
 
     @property
-    def book_dir(self) -> Path:
-        return self.staging / "_book"
+    def built(self) -> list[Edition]:
+        return editions.editions_for(self.request.edition)
 
     @property
-    def pdf_name(self) -> str:
-        return f"{self.request.force}-{self.quarter}.pdf"
+    def section_timings(self) -> list[tuple[str, float]]:
+        """Every edition's section timings (named by edition when more than one was built)."""
+        if len(self.editions) == 1:
+            return self.editions[0].section_timings
+        return [(f"{name} ({e.edition.name})", t)
+                for e in self.editions for name, t in e.section_timings]
+
+    def pdf_name(self, edition: Edition) -> str:
+        return edition.pdf_name(self.request.force, str(self.quarter))
 
 
 @dataclass(frozen=True)
@@ -143,10 +191,18 @@ def _validate(state: RunState) -> None:
             expectations_dir=EXPECTATIONS_DIR,
         )
     ]
+    withheld = _withheld_from_public(state)
     if request.returns is not None:
-        reports.append(
-            validation.validate_returns(request.returns, expectations_dir=EXPECTATIONS_DIR)
-        )
+        # restricted-only returns are not opened here, so the public edition's results are
+        # those of a public-only build, which never reads them at all
+        reports.append(validation.validate_returns(
+            request.returns, expectations_dir=EXPECTATIONS_DIR, skip=withheld))
+    state.public_report = validation.ValidationReport.combine(reports)
+    if request.returns is not None and withheld and any(e.shows_restricted for e in state.built):
+        # the restricted edition needs them: validated once, apart
+        reports.append(_only_suites(validation.validate_returns(
+            request.returns, expectations_dir=EXPECTATIONS_DIR,
+            skip=[r for r in RETURNS if r not in withheld]), withheld))
     report = state.report = validation.ValidationReport.combine(reports)
     name = f"{request.force}-{state.quarter}-{state.run_id}"
     if not report.ok:
@@ -165,90 +221,142 @@ def _validate(state: RunState) -> None:
     staging = state.out / ".staging" / name
     staging.mkdir(parents=True)
     state.staging = staging
-    report.write(staging / "validation")
+    for edition in state.built:
+        folder = staging / edition.folder
+        folder.mkdir()
+        shown = report if edition.shows_restricted else state.public_report
+        shown.write(folder / "validation")
+        state.editions.append(EditionRun(edition, folder, shown))
+
+
+def _withheld_from_public(state: RunState) -> set[str]:
+    """Returns that feed only restricted measures (withheld from the public edition)."""
+    return set(editions.withheld_returns(_catalogue_for(state), editions.PUBLIC))
+
+
+def _catalogue_for(state: RunState) -> list:
+    """The catalogue with the force's own plan (before validation: the force file's name)."""
+    force = state.force or load_force_config(state.request.force)
+    return catalogue.load_catalogue(priorities=[p.id for p in force.priorities])
+
+
+def _only_suites(
+    report: validation.ValidationReport, names: set[str]
+) -> validation.ValidationReport:
+    """The part of a returns report about the named returns (drops repeated folder warnings)."""
+    suites = {validation.return_suite_name(name) for name in names}
+    return validation.ValidationReport(
+        suites=[s for s in report.suites if s["name"] in suites],
+        problems=[p for p in report.problems if p.suite in suites],
+        incomplete_months=list(report.incomplete_months),
+        rows_checked=report.rows_checked,
+    )
 
 
 def _write_data(state: RunState) -> None:
-    """The report's own data: monthly table, returns, inputs and provenance; plan sections."""
-    request, data = state.request, state.staging / "data"
-    ingest.write_parquet(ingest.tidy_monthly(state.street), data / TIDY_FILE)
-    returns_used = _copy_returns(request.returns, data / "returns")
+    """The monthly table, into every edition's data folder; the inputs read, for the manifest."""
+    request = state.request
+    tidy = ingest.tidy_monthly(state.street)
+    for run in state.editions:
+        ingest.write_parquet(tidy, run.dir / "data" / TIDY_FILE)
     rows = state.frame.groupby("source_file", sort=False).size()
-    row_counts = {f.relative: int(rows.get(f.relative, 0)) for f in state.files}
-    state.inputs = manifest.input_entries(state.files, request.police_uk, row_counts)
-    if request.returns is not None:
-        state.inputs += manifest.input_entries(
-            [Path(request.returns) / name for name in returns_used], request.returns
-        )
-    _write_json(data / INPUTS_FILE, {
-        "falls_within": state.force.name,
-        "files": [{"file": f.relative, "month": f.month, "rows": row_counts[f.relative]}
-                  for f in state.files],
-        "returns": returns_used,
-    })
-    _write_json(data / PROVENANCE_FILE, _provenance(
-        request, state.quarter, state.reservation, state.inputs, state.report))
-    state.sections = sections.plan(state.force, {
-        "force": request.force,
-        "quarter": str(state.quarter),
-        "period_end": str(state.period_end),
-        "data_dir": "../data",
-        "incomplete_months": list(state.report.incomplete_months),
-        "meeting": request.meeting,
-        "edition": request.edition,
-    })
+    state.row_counts = {f.relative: int(rows.get(f.relative, 0)) for f in state.files}
+    state.inputs = manifest.input_entries(state.files, request.police_uk, state.row_counts)
+
+
+def _prepare_editions(state: RunState) -> None:
+    """Each edition's returns and breakdowns (editions.prepare_data), inputs, provenance, plan."""
+    request = state.request
+    window = report_windows(state.period_end, state.force.baseline_fy)["latest_quarter"]
+    measured = _catalogue_for(state)
+    for run in state.editions:
+        data = run.dir / "data"
+        run.data = editions.prepare_data(run.edition, measured, request.returns, data, window)
+        run.inputs = list(state.inputs)
+        if request.returns is not None:
+            run.inputs += manifest.input_entries(
+                [Path(request.returns) / name for name in run.data.raw_inputs], request.returns
+            )
+        _write_json(data / INPUTS_FILE, {
+            "falls_within": state.force.name,
+            "files": [{"file": f.relative, "month": f.month, "rows": state.row_counts[f.relative]}
+                      for f in state.files],
+            "returns": run.data.returns,
+        })
+        _write_json(data / PROVENANCE_FILE, _provenance(
+            request, state.quarter, state.reservation, run.inputs, run.report, run.edition))
+        run.sections = book.mark_sections(run.edition, sections.plan(state.force, {
+            "force": request.force,
+            "quarter": str(state.quarter),
+            "period_end": str(state.period_end),
+            "data_dir": "../data",
+            "incomplete_months": list(run.report.incomplete_months),
+            "meeting": request.meeting,
+            "edition": run.edition.name,
+        }))
 
 
 def _run_sections(state: RunState) -> None:
-    state.book_dir.mkdir()
-    state.section_timings = run_sections(
-        state.sections, state.book_dir, state.staging / ".templates", state.progress
-    )
+    for run in state.editions:
+        run.book_dir.mkdir()
+        run.section_timings = run_sections(
+            run.sections, run.book_dir, run.dir / ".templates", state.progress
+        )
 
 
 def _build_book(state: RunState) -> None:
-    book.assemble(state.book_dir, state.sections, state.force, state.quarter,
-                  state.request.meeting, state.reservation)
-    book.build(state.book_dir, state.staging, state.pdf_name)
+    for run in state.editions:
+        book.assemble(run.book_dir, run.sections, state.force, state.quarter,
+                      state.request.meeting, state.reservation, edition=run.edition)
+        book.build(run.book_dir, run.dir, state.pdf_name(run.edition))
 
 
 def _collect(state: RunState) -> None:
-    """The executed notebooks and figures into the report; the book's working files out."""
-    staging, book_dir = state.staging, state.book_dir
-    (staging / "notebooks").mkdir()
-    for section in state.sections:
-        shutil.copy(book_dir / f"{section.name}.ipynb", staging / "notebooks")
-    if (book_dir / "figures").is_dir():
-        shutil.copytree(book_dir / "figures", staging / "figures")
-    shutil.rmtree(book_dir)
-    shutil.rmtree(staging / ".templates")
+    """The executed notebooks and figures into each edition; the book's working files out."""
+    for run in state.editions:
+        folder, book_dir = run.dir, run.book_dir
+        (folder / "notebooks").mkdir()
+        for section in run.sections:
+            shutil.copy(book_dir / f"{section.name}.ipynb", folder / "notebooks")
+        if (book_dir / "figures").is_dir():
+            shutil.copytree(book_dir / "figures", folder / "figures")
+        shutil.rmtree(book_dir)
+        shutil.rmtree(folder / ".templates")
 
 
 def _write_manifest(state: RunState) -> None:
-    seconds = {name.removeprefix("notebook "): t for name, t in state.section_timings}
-    manifest.write_manifest(
-        state.staging,
-        run=manifest.run_record(state.run_id, state.started, datetime.now(UTC)),
-        inputs=state.inputs,
-        suites=manifest.suite_entries(state.report.suites),
-        validation_ok=state.report.ok,
-        notebooks=manifest.notebook_entries(
-            state.sections, seconds, execution.NOTEBOOKS_DIR, state.staging
-        ),
-        revision=state.reservation.manifest_entry(),
-        nondeterministic=manifest.NONDETERMINISTIC,
-    )
+    for run in state.editions:
+        seconds = {name.removeprefix("notebook "): t for name, t in run.section_timings}
+        manifest.write_manifest(
+            run.dir,
+            run=manifest.run_record(state.run_id, state.started, datetime.now(UTC)),
+            inputs=run.inputs,
+            suites=manifest.suite_entries(run.report.suites),
+            validation_ok=run.report.ok,
+            notebooks=manifest.notebook_entries(
+                run.sections, seconds, execution.NOTEBOOKS_DIR, run.dir
+            ),
+            revision=state.reservation.manifest_entry(),
+            nondeterministic=manifest.NONDETERMINISTIC,
+            edition=run.data.manifest_block(run.edition),
+        )
 
 
 def _publish(state: RunState) -> None:
     publish.publish(state.staging, state.reservation.target)
 
 
+def _names(state: RunState) -> str:
+    return " and ".join(e.name for e in state.built)
+
+
 STAGES: tuple[Stage, ...] = (
     Stage(lambda s: f"Reading {len(s.files)} police.uk files for {s.request.force}", _read),
     Stage(lambda s: "Validating inputs", _validate),
     Stage(lambda s: "Building the monthly table", _write_data),
-    Stage(lambda s: f"Running {len(s.sections)} report sections", _run_sections),
+    Stage(lambda s: f"Preparing the {_names(s)} edition data", _prepare_editions),
+    Stage(lambda s: f"Running {sum(len(e.sections) for e in s.editions)} report sections",
+          _run_sections),
     Stage(lambda s: "Building the book (HTML and PDF)", _build_book),
     Stage(lambda s: "Collecting outputs", _collect),
     Stage(lambda s: "Writing the manifest", _write_manifest),
@@ -272,8 +380,9 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
         period_end = resolve_period_end(quarter, request.period_end)
     except ValueError as exc:
         raise InputError(str(exc)) from exc
-    if request.edition not in ("public", "restricted"):
-        raise InputError(f"edition must be public or restricted, not {request.edition!r}")
+    if request.edition not in editions.CHOICES:
+        raise InputError(
+            f"edition must be one of {', '.join(editions.CHOICES)}, not {request.edition!r}")
     if request.returns is not None and not Path(request.returns).is_dir():
         raise InputError(f"force returns folder not found: {request.returns}")
     with build_environment(), publish.lock(request.out, request.force, str(quarter)):
@@ -291,10 +400,14 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
                          started=started)
         timings = _run_stages(state, STAGES)
     target = reservation.target
+    folders = {run.edition.name: target / run.edition.folder for run in state.editions}
+    first = state.editions[0]
     return RunResult(
-        report_dir=target,
-        html_index=target / "html" / "index.html",
-        pdf=target / state.pdf_name,
+        report_dir=folders[first.edition.name],
+        html_index=folders[first.edition.name] / "html" / "index.html",
+        pdf=folders[first.edition.name] / state.pdf_name(first.edition),
+        revision_dir=target,
+        editions=folders,
         timings=timings + state.section_timings,
         warnings=len(state.report.warnings()),
     )
@@ -354,20 +467,6 @@ def run_sections(
     return [(f"notebook {s.name}", timings[s.name]) for s in planned]
 
 
-def _copy_returns(source: Path | None, target: Path) -> list[str]:
-    """Copy the validated force returns into the report so its sections read only its own data.
-
-    Only known returns are copied: an unknown file was reported as ignored by validation.
-    """
-    target.mkdir(parents=True)
-    if source is None:
-        return []
-    names = [f"{name}.csv" for name in RETURNS if (Path(source) / f"{name}.csv").is_file()]
-    for name in names:
-        shutil.copy(Path(source) / name, target / name)
-    return names
-
-
 def _write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -378,6 +477,7 @@ def _provenance(
     reservation: publish.Reservation,
     inputs: list[dict],
     report: validation.ValidationReport,
+    edition: Edition,
 ) -> dict:
     """What the audit-trail appendix shows: code, environment, inputs, validation, commands.
 
@@ -395,8 +495,8 @@ def _provenance(
         command += ["--returns", "RETURNS_FOLDER"]
     if request.allow_missing:
         command += ["--allow-missing"]
-    command += ["--edition", request.edition, "--out", "REPORTS_FOLDER"]
-    folder = f"REPORTS_FOLDER/{request.force}/{quarter}/{reservation.revision}"
+    command += ["--edition", edition.name, "--out", "REPORTS_FOLDER"]
+    folder = f"REPORTS_FOLDER/{request.force}/{quarter}/{reservation.revision}/{edition.folder}"
     return {
         "code": manifest.code_version(PROJECT_ROOT),
         "environment": {

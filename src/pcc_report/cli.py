@@ -54,8 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--returns", type=Path, metavar="DIR",
                      help="folder of force returns (calls.csv, victim_satisfaction.csv, ...; "
                      "see returns/README.md); measures without a return show 'not available'")
-    run.add_argument("--edition", choices=("public", "restricted"), default="public",
-                     help="public (default) leaves out measures marked restricted")
+    run.add_argument("--edition", choices=("public", "restricted", "both"), default="public",
+                     help="public (default: restricted measures and returns left out, small "
+                     "counts suppressed), restricted (everything, marked RESTRICTED), or both, "
+                     "side by side in OUT/<force>/<quarter>/rN/")
     run.add_argument("--reissue", metavar="REASON",
                      help="publish a new revision (r2, r3, ...) beside the existing report, "
                      "stating why; the original is never changed")
@@ -72,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     verify.add_argument("report", type=Path, metavar="REPORT_DIR",
-                        help="a published report folder, e.g. reports/lancashire/2022-23-Q2/r1")
+                        help="an edition folder, e.g. reports/lancashire/2022-23-Q2/r1/public, "
+                        "or a revision folder (r1: every edition in it is verified)")
     verify.add_argument("--data-root", action="append", default=[], metavar="DIR|OLD=NEW",
                         help="where the inputs are now, if they moved: one folder for all, or "
                         "RECORDED_ROOT=NEW_ROOT (repeat for police.uk and returns folders)")
@@ -112,14 +115,17 @@ def _run(args: argparse.Namespace) -> int:
     print(
         f"\nReport built in {time.perf_counter() - start:.1f} s"
         f"{f' with {result.warnings} validation warning(s)' if result.warnings else ''}.\n"
-        f"  folder: {result.report_dir}\n"
-        f"  HTML:   {result.html_index}\n"
-        f"  PDF:    {result.pdf}"
+        f"  revision: {result.revision_dir}"
     )
+    for name, folder in result.editions.items():
+        pdf = next(folder.glob("*.pdf"), None)
+        print(f"  {name} edition: {folder}\n    HTML: {folder / 'html' / 'index.html'}\n"
+              f"    PDF:  {pdf}")
     return 0
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from pcc_report.editions import edition_folders
     from pcc_report.errors import VerificationFailed
     from pcc_report.manifest import MANIFEST_NAME
     from pcc_report.verify import verify
@@ -133,13 +139,23 @@ def _verify(args: argparse.Namespace) -> int:
             print("pcc-report: give --data-root once as DIR, or as OLD=NEW", file=sys.stderr)
             return 2
         roots = {old: Path(new) for old, new in pairs}
-    if not (args.report / MANIFEST_NAME).is_file():
-        print(f"pcc-report: no {MANIFEST_NAME} in {args.report}", file=sys.stderr)
+    folders = [args.report] if (args.report / MANIFEST_NAME).is_file() else [
+        f for f in edition_folders(args.report) if (f / MANIFEST_NAME).is_file()]
+    if not folders:
+        print(f"pcc-report: no {MANIFEST_NAME} in {args.report} nor in an edition folder "
+              "inside it", file=sys.stderr)
         return 2
-    result = verify(args.report, data_root=roots, reexecute=not args.no_reexecute,
-                     progress=lambda message: print(message, file=sys.stderr, flush=True))
-    print(result.format())
-    return 0 if result.ok else VerificationFailed.exit_code
+    verdicts = []
+    for folder in folders:
+        result = verify(folder, data_root=roots, reexecute=not args.no_reexecute,
+                        progress=lambda message: print(message, file=sys.stderr, flush=True))
+        print(result.format())
+        verdicts.append((folder, result.ok))
+    if len(folders) > 1:
+        print("Editions:")
+        for folder, ok in verdicts:
+            print(f"  {folder.name}: {'PASSED' if ok else 'FAILED'}")
+    return 0 if all(ok for _, ok in verdicts) else VerificationFailed.exit_code
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -314,11 +314,14 @@ def write_manifest(
     nondeterministic: list[dict],
     code: dict | None = None,
     env: dict | None = None,
+    edition: dict | None = None,
 ) -> Path:
     """Write ``manifest.json`` as the last file of a finished report folder; return its path.
 
     Call it after every other file is in place (it hashes them all). ``code`` and ``env``
     default to this checkout (:func:`code_version`) and this interpreter (:func:`environment`).
+    ``edition`` is the edition's entry (:meth:`pcc_report.editions.EditionData.manifest_block`):
+    its name, the inputs it withheld and why (never their hashes), and its suppressed cells.
     """
     report_dir = Path(report_dir)
     manifest: dict[str, Any] = {
@@ -337,6 +340,8 @@ def write_manifest(
         "files": file_entries(report_files(report_dir), report_dir),
         "nondeterministic": nondeterministic,
     }
+    if edition is not None:
+        manifest["edition"] = edition
     manifest["digest"] = manifest_digest(manifest)
     path = report_dir / MANIFEST_NAME
     path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
