@@ -129,3 +129,35 @@ def test_series_breaks_only_when_a_change_splits_what_is_counted(
     types: list[str], first: str, last: str, breaks: list[str]
 ) -> None:
     assert [c.month for c in series_breaks(counted_as(types), first, last)] == breaks
+
+
+def test_the_catalogue_maps_retired_types_and_says_series_break() -> None:
+    from pcc_report import catalogue, narrative, tables
+
+    measures = {m.id: m for m in catalogue.load_catalogue()}
+    assert "Violent crime" in measures["violence-sexual-offences"].crime_types
+    assert catalogue.load_crime_type_mapping() == {
+        "Violent crime": ("Violence and sexual offences",),
+        "Public disorder and weapons": ("Public order", "Possession of weapons"),
+    }
+    assert tables.series_break_note(["Public order"], "2012-04", "2014-03") == (
+        "series break: categories changed in May 2013")
+    assert tables.series_break_note(["Public order"], "2013-05", "2014-03") == ""
+    notes = narrative.series_break_notes(measures.values(), "2011-04", "2014-03")
+    # Drugs and shoplifting began in 2011-09; the all-crime total and violence follow through.
+    assert [n.split(":")[0] for n in notes] == [
+        measures[i].title for i in ("shoplifting", "drugs")
+    ]
+    assert all("series break: categories changed in September 2011 (" in n for n in notes)
+    assert not any(n.startswith(measures["all-crime"].title) for n in notes)
+    assert not any(n.startswith(measures["violence-sexual-offences"].title) for n in notes)
+
+
+def test_a_wrong_mapping_in_the_catalogue_is_refused(tmp_path) -> None:
+    from pcc_report import catalogue
+
+    text = catalogue.CATALOGUE_PATH.read_text("utf-8").replace(
+        "Violent crime: [Violence and sexual offences]", "Violent crime: [Public order]")
+    (tmp_path / "measures.yml").write_text(text, "utf-8")
+    with pytest.raises(catalogue.CatalogueError, match="crime_type_mapping must map"):
+        catalogue.load_catalogue(tmp_path / "measures.yml")
