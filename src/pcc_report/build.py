@@ -330,9 +330,10 @@ def _run_stages(state: RunState, stages: tuple[Stage, ...]) -> list[tuple[str, f
             timings.append((name, elapsed))
             state.progress(f"      done in {elapsed:.1f} s")
     except BaseException as exc:
+        # Judged before the staging folder is removed: a full disk is still full now.
+        cause = publish.output_error(exc, name[:1].lower() + name[1:], state.out)
         if state.staging is not None:
             shutil.rmtree(state.staging, ignore_errors=True)
-        cause = publish.output_error(exc, name[:1].lower() + name[1:])
         if cause is not None and isinstance(exc, Exception):
             raise cause from exc
         raise

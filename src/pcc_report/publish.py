@@ -236,13 +236,19 @@ def check_output_folder(out: Path) -> None:
         raise output_error(exc, f"checking that --out {out} can be written") from None
 
 
-def output_error(exc: BaseException, doing: str) -> OutputError | None:
+#: Below this many free bytes the reports folder's disk counts as full.
+FULL_DISK_BYTES = 1 << 20
+
+
+def output_error(exc: BaseException, doing: str, out: Path | None = None) -> OutputError | None:
     """One line naming the cause of an operating-system failure while ``doing`` something.
 
     Returns None when ``exc`` is not about the file system (the caller re-raises it as is).
     A child process (a notebook kernel, the PDF build) reports a full disk only in its text,
-    so the text of the error and its causes is searched as well as ``errno``. Other errors
-    (a missing file is a bug, not the disk) are left as they are.
+    so the text of the error and its causes is searched as well as ``errno``, and, when the
+    reports folder ``out`` is given, whether its disk is (nearly) full now: a tool that
+    failed writing says so somewhere in pages of its output, not always in the last lines.
+    Other errors (a missing file is a bug, not the disk) are left as they are.
     """
     causes = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
               errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
@@ -257,7 +263,11 @@ def output_error(exc: BaseException, doing: str) -> OutputError | None:
             where = f" ({error.filename})" if error.filename else ""
             return OutputError(f"{causes[error.errno]} while {doing}{where}: nothing was published")
     text = " ".join(str(e) for e in chain)
-    if "No space left on device" in text:
+    full = "No space left on device" in text
+    if not full and out is not None and not isinstance(exc, ReportExists | ReportLocked):
+        with contextlib.suppress(OSError):
+            full = shutil.disk_usage(out).free < FULL_DISK_BYTES
+    if full:
         return OutputError(f"no space left on device while {doing}: nothing was published")
     return None
 
