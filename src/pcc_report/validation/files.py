@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import operator
 import re
 import zipfile
 import zlib
@@ -317,11 +318,10 @@ def _scan_text(opener, name: str) -> _Scan:
                 elif not scan.has_data and text.strip():
                     scan.has_data = True
                 scan.lines_read += text.count("\n")
-                *complete, carry = (carry + text).split("\n")
-                for line in complete:
-                    if line_number > 1:
-                        scan.check_line(line_number, line.rstrip("\r"), expected)
-                    line_number += 1
+                block = carry + text
+                *complete, carry = block.split("\n")
+                _check_lines(scan, complete, line_number, expected, '"' in block)
+                line_number += len(complete)
             if final:
                 break
     if carry.strip() and line_number > 1:  # no line break after the last line
@@ -332,6 +332,25 @@ def _scan_text(opener, name: str) -> _Scan:
             scan.incomplete_last = (line_number, last)
     scan.header = "".join(header_parts).rstrip("\r")
     return scan
+
+
+def _check_lines(
+    scan: _Scan, lines: list[str], first: int, expected: int, has_quotes: bool
+) -> None:
+    """Check the field counts of ``lines`` (numbered from ``first``; line 1, the header, is
+    skipped). Counting commas per line runs in C; only lines with the wrong count or a quote
+    are looked at one by one, so a sound file costs little more than reading it."""
+    commas = list(map(_COMMA_COUNT, lines))
+    quoted = [i for i, line in enumerate(lines) if '"' in line] if has_quotes else []
+    if commas.count(expected - 1) == len(commas) and not quoted:
+        return
+    suspects = {i for i, n in enumerate(commas) if n != expected - 1} | set(quoted)
+    for i in sorted(suspects):
+        if first + i > 1:
+            scan.check_line(first + i, lines[i].rstrip("\r"), expected)
+
+
+_COMMA_COUNT = operator.methodcaller("count", ",")
 
 
 class _Prefixed:
