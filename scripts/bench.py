@@ -21,6 +21,39 @@ from pcc_report.verify import verify
 POLICE_UK = Path(__file__).resolve().parents[2] / "shared" / "data" / "police-uk"
 
 
+def _bench_zip_against_folder(files: list[ingest.StreetFile]) -> None:
+    """File checks + read of the same months from a folder and from a police.uk-style zip.
+
+    The download zip holds plain CSVs (DEFLATE), so both sides get the same plain files.
+    Target: the zip within 1.5 x the folder (it inflates each member twice: check and read).
+    """
+    import gzip
+    import zipfile
+
+    from pcc_report.validation import check_street_file
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "police-uk"
+        archive = Path(folder) / "download.zip"
+        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as out:
+            for f in files:
+                name = f"{f.month}/{f.month}-lancashire-street.csv"
+                data = gzip.decompress(f.path.read_bytes())
+                (root / f.month).mkdir(parents=True, exist_ok=True)
+                (root / name).write_bytes(data)
+                out.writestr(name, data)
+        seconds = {}
+        for label, source in (("folder", root), ("zip", archive)):
+            start = time.perf_counter()
+            found = ingest.discover_street_files(source, "lancashire")
+            assert not [p for f in found for p in check_street_file(f.path, f.relative, f.member)]
+            rows = ingest.read_street_files(found).num_rows
+            seconds[label] = time.perf_counter() - start
+        print(f"file checks + read of {len(files)} plain CSVs ({rows:,} rows): folder "
+              f"{seconds['folder']:.2f} s, zip {seconds['zip']:.2f} s "
+              f"({seconds['zip'] / seconds['folder']:.2f} x; target < 1.5 x)")
+
+
 def main() -> int:
     if not POLICE_UK.is_dir():
         print(f"bench: real data not found at {POLICE_UK}", file=sys.stderr)
@@ -33,6 +66,7 @@ def main() -> int:
     print(f"ingest of all {len(files)} Lancashire files ({table.num_rows:,} rows), "
           f"read + tidy: {ingest_all:.2f} s (target < 3 s)")
     del table
+    _bench_zip_against_folder(files)
 
     with tempfile.TemporaryDirectory() as folder:
         paths = []

@@ -18,7 +18,12 @@ import pytest
 
 from pcc_report import demo
 from pcc_report.demo.timeline import month_index
-from pcc_report.police_uk import STREET_COLUMNS, crime_types, outcome_categories
+from pcc_report.police_uk import (
+    STREET_COLUMNS,
+    crime_type_periods,
+    crime_types,
+    outcome_categories,
+)
 from pcc_report.returns import RETURN_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -141,7 +146,9 @@ def test_asb_rows_have_no_id_or_outcome_and_crimes_have_both(street):
 
 
 def test_crime_types_are_the_14_police_uk_types(street):
-    assert set(street["Crime type"]) == set(crime_types())
+    *_, (first, last, today) = crime_type_periods()  # the demonstration data is after 2013-05
+    assert first <= street["Month"].min() and last is None
+    assert set(street["Crime type"]) == set(today) and set(today) <= set(crime_types())
     assert set(street["Last outcome category"]) <= set(outcome_categories())
 
 

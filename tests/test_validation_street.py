@@ -55,7 +55,7 @@ def test_suite_json_is_reviewable_and_complete() -> None:
     crime_types = next(
         e for e in suite["expectations"] if e["kwargs"].get("column") == "Crime type"
     )["kwargs"]["value_set"]
-    assert len(crime_types) == 14
+    assert len(crime_types) == 16  # every type police.uk has used since 2010-12
 
 
 def test_a_suite_gx_would_silently_shrink_is_refused(tmp_path: Path) -> None:
@@ -70,7 +70,7 @@ def test_a_suite_gx_would_silently_shrink_is_refused(tmp_path: Path) -> None:
     )
     (tmp_path / "police_uk_street.json").write_text(json.dumps(suite), encoding="utf-8")
     frame = frame_of({m: good_month(m) for m in MONTHS})
-    with pytest.raises(ValueError, match="GX accepted 18 of 19 expectations"):
+    with pytest.raises(ValueError, match="GX accepted 21 of 22 expectations"):
         validate_street(frame, required_months=MONTHS, expectations_dir=tmp_path)
 
 
@@ -87,24 +87,30 @@ def good_report() -> ValidationReport:
 def test_good_data_passes_every_rule(good_report: ValidationReport) -> None:
     assert good_report.ok and good_report.problems == []
     (suite,) = good_report.suites
-    assert suite["success"] and suite["evaluated"] == len(suite["expectations"]) == 18
-    assert all(
-        e["success"] and e["element_count"] > 0
-        for e in suite["expectations"]
-        if e["type"] != "expect_table_columns_to_match_ordered_list"
-    )
+    assert suite["success"] and suite["evaluated"] == len(suite["expectations"]) == 21
+    assert all(e["success"] for e in suite["expectations"])
+    # Every rule saw rows, except the crime-type rules of periods before these 2022 months.
+    unused = {e["rule"] for e in suite["expectations"] if e["element_count"] == 0}
+    assert unused == {
+        "Columns are exactly the police.uk street header",
+        "Crime type is one police.uk used in the row's month (2010-12 to 2011-08: 6 types)",
+        "Crime type is one police.uk used in the row's month (2011-09 to 2013-04: 11 types)",
+    }
     assert suite["sha256"] == hashlib.sha256(SUITE_FILE.read_bytes()).hexdigest()
     assert good_report.rows_checked == 3 * 40 and good_report.incomplete_months == []
 
 
 BAD_MONTH = "2022-09"
+UNION_RULE = "Crime type is one police.uk has used (16 types since 2010-12)"
+PERIOD_RULE = "Crime type is one police.uk used in the row's month (from 2013-05: 14 types)"
 # Each bad row (appended after the 40 good rows of 2022-09, so from line 42) breaks one rule;
 # the malformed month necessarily also breaks "Month equals the month in the file name".
 BAD_ROWS: list[tuple[str, dict[str, str]]] = [
     ("Month is YYYY-MM", crime("2022-9")),
     ("Month equals the month in the file name", crime("2022-08")),
-    ("Crime type is one of the 14 police.uk crime types",
+    (UNION_RULE,
      crime(BAD_MONTH, Crime_type="Jaywalking")),
+    (PERIOD_RULE, crime(BAD_MONTH, Crime_type="Violent crime")),  # retired in 2013-04
     ("Outcome is a known police.uk outcome category or empty",
      crime(BAD_MONTH, Last_outcome_category="Sent to the moon")),
     ("Anti-social behaviour rows have no Crime ID", asb(BAD_MONTH, **{"Crime ID": "abc123"})),
@@ -137,6 +143,8 @@ def _expected_lines(rule: str) -> set[tuple[str, int]]:
     expected = {source(BAD_MONTH, 42 + i) for i, (r, _) in enumerate(BAD_ROWS) if r == rule}
     if rule == "Month equals the month in the file name":
         expected.add(source(BAD_MONTH, 42))  # the malformed "2022-9" differs from the file too
+    if rule == PERIOD_RULE:
+        expected.add(source(BAD_MONTH, 44))  # "Jaywalking" was never used, so not in 2022 either
     return expected
 
 
@@ -155,7 +163,11 @@ def test_examples_carry_the_bad_values(bad_report: ValidationReport) -> None:
     def values(rule: str) -> list[str]:
         return [e["value"] for e in failing(bad_report, rule).examples]
 
-    assert values("Crime type is one of the 14 police.uk crime types") == ["Jaywalking"]
+    assert values(UNION_RULE) == ["Jaywalking"]
+    assert values(PERIOD_RULE) == [
+        "Jaywalking (not a police.uk crime type)",
+        "Violent crime (police.uk used it 2010-12 to 2013-04)",
+    ]
     assert values("Latitude is a number or empty") == ["north"]
     assert values("Longitude is inside the UK") == ["5.5"]  # the text, not the derived number
     assert values("Crime IDs are unique") == ["dup", "dup"]
@@ -163,14 +175,14 @@ def test_examples_carry_the_bad_values(bad_report: ValidationReport) -> None:
         "2022-9 (but file_month is 2022-09)",
         "2022-08 (but file_month is 2022-09)",
     ]
-    crime_type = failing(bad_report, "Crime type is one of the 14 police.uk crime types")
+    crime_type = failing(bad_report, UNION_RULE)
     assert crime_type.column == "Crime type" and crime_type.suite == "police_uk_street"
 
 
 def test_at_most_five_examples_but_every_bad_row_counted() -> None:
     rows = good_month("2022-09") + [crime("2022-09", Crime_type=f"Bogus {i}") for i in range(12)]
     report = validate_street(frame_of({"2022-09": rows}), required_months=["2022-09"])
-    problem = failing(report, "Crime type is one of the 14 police.uk crime types")
+    problem = failing(report, UNION_RULE)
     assert problem.unexpected_count == 12 and len(problem.examples) == 5
 
 
@@ -194,7 +206,7 @@ def test_wrong_columns_in_the_frame_are_named() -> None:
     assert "unexpected column(s): 'Type'" in header.message
     assert report.suites[0]["expectations"][0]["unexpected_count"] == 1
     # Rules on the missing column cannot run: they fail (never pass silently).
-    crime_type = failing(report, "Crime type is one of the 14 police.uk crime types")
+    crime_type = failing(report, UNION_RULE)
     assert crime_type.level == "error" and "could not be checked" in crime_type.message
 
 
@@ -296,7 +308,7 @@ def test_problems_from_real_files_end_to_end(tmp_path: Path) -> None:
     assert f"{august} line 6: 'north'" in text
     assert f"{august} line 7: '2022-07 (but file_month is 2022-08)'" in text
     assert "column: Crime type" in text and "column: Latitude" in text
-    assert "rule: Crime type is one of the 14 police.uk crime types" in text
+    assert "rule: Crime type is one police.uk has used (16 types since 2010-12)" in text
     assert "rule: Latitude is a number or empty" in text
     assert "missing column(s): 'Crime type'" in text and _name("2022-09") in text
     assert "1 required month(s) have no data: 2022-09" in text

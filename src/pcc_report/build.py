@@ -167,8 +167,11 @@ class Stage:
 def _read(state: RunState) -> None:
     """File-level checks first; only structurally sound files are read."""
     readable = []
+    state.file_problems += validation.ignored_files_note(
+        ingest.ignored_files(state.request.police_uk, state.request.force)
+    )
     for file in state.files:
-        found = validation.check_street_file(file.path, file.relative)
+        found = validation.check_street_file(file.path, file.relative, file.member)
         state.file_problems += found
         if not any(p.level == "error" for p in found):
             readable.append(file)
@@ -189,6 +192,7 @@ def _validate(state: RunState) -> None:
             allow_missing=request.allow_missing,
             file_problems=state.file_problems,
             expectations_dir=EXPECTATIONS_DIR,
+            check_force=True,
         )
     ]
     withheld = _withheld_from_public(state)
@@ -261,7 +265,13 @@ def _write_data(state: RunState) -> None:
         ingest.write_parquet(tidy, run.dir / "data" / TIDY_FILE)
     rows = state.frame.groupby("source_file", sort=False).size()
     state.row_counts = {f.relative: int(rows.get(f.relative, 0)) for f in state.files}
-    state.inputs = manifest.input_entries(state.files, request.police_uk, state.row_counts)
+    if ingest.is_archive(request.police_uk):  # the zip is the input: hashed whole, as given
+        archive = Path(request.police_uk)
+        state.inputs = manifest.input_entries(
+            [archive], archive.parent, {archive.name: sum(state.row_counts.values())}
+        )
+    else:
+        state.inputs = manifest.input_entries(state.files, request.police_uk, state.row_counts)
 
 
 def _prepare_editions(state: RunState) -> None:
@@ -385,7 +395,10 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
             f"edition must be one of {', '.join(editions.CHOICES)}, not {request.edition!r}")
     if request.returns is not None and not Path(request.returns).is_dir():
         raise InputError(f"force returns folder not found: {request.returns}")
+    publish.check_output_folder(request.out)
     with build_environment(), publish.lock(request.out, request.force, str(quarter)):
+        for dead in publish.clean_dead_staging(request.out, request.force, str(quarter)):
+            progress(f"Removed the staging folder of an interrupted build: {dead}")
         reservation = publish.reserve(
             request.out, request.force, str(quarter), reissue_reason=request.reissue
         )
@@ -419,6 +432,7 @@ def _run_stages(state: RunState, stages: tuple[Stage, ...]) -> list[tuple[str, f
     A failing stage removes the staging folder, so nothing half-built is left behind.
     """
     timings: list[tuple[str, float]] = []
+    name = "starting the build"
     try:
         for number, stage in enumerate(stages, start=1):
             name = stage.title(state)
@@ -428,9 +442,13 @@ def _run_stages(state: RunState, stages: tuple[Stage, ...]) -> list[tuple[str, f
             elapsed = time.perf_counter() - start
             timings.append((name, elapsed))
             state.progress(f"      done in {elapsed:.1f} s")
-    except BaseException:
+    except BaseException as exc:
+        # Judged before the staging folder is removed: a full disk is still full now.
+        cause = publish.output_error(exc, name[:1].lower() + name[1:], state.out)
         if state.staging is not None:
             shutil.rmtree(state.staging, ignore_errors=True)
+        if cause is not None and isinstance(exc, Exception):
+            raise cause from exc
         raise
     finally:
         with contextlib.suppress(OSError):

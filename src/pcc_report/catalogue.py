@@ -11,6 +11,9 @@ appendix, and the editions: restricted measures (partner data with no agreement 
 are dropped whole from the public edition. A measure may also carry a breakdown (a
 district-by-month table on its page) and a disclosure rule for that table (counts below a
 threshold are suppressed in the public edition); both are checked here, applied elsewhere.
+The catalogue's ``crime_type_mapping`` says how a crime type police.uk retired is counted
+under today's types; :func:`counted_types` applies it, so a measure's count follows a
+renamed type back before May 2013 and the recorded-crime total stays complete.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any, Literal
 import yaml
 
 from pcc_report.config import CONFIG_DIR
-from pcc_report.police_uk import crime_types
+from pcc_report.police_uk import CATEGORY_CHANGES, crime_types
 from pcc_report.ratings import POLARITIES, TOLERANCE_KINDS
 from pcc_report.returns import QUARTERLY_SOURCES, RETURN_COLUMNS
 
@@ -112,6 +115,45 @@ class Measure:
         return self.source in QUARTERLY_SOURCES
 
 
+def retired_types() -> dict[str, tuple[str, ...]]:
+    """Each crime type police.uk retired -> the types of today that hold all of its crimes.
+
+    From :data:`pcc_report.police_uk.CATEGORY_CHANGES` (a retired type is one in a group's
+    "before" but not its "after"); the catalogue's ``crime_type_mapping`` must agree.
+    """
+    return {
+        old: tuple(after)
+        for change in CATEGORY_CHANGES
+        for before, after in change.groups
+        for old in before
+        if old not in after
+    }
+
+
+def load_crime_type_mapping(path: Path | str = CATALOGUE_PATH) -> dict[str, tuple[str, ...]]:
+    """The catalogue's ``crime_type_mapping``; CatalogueError unless it matches police.uk's."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    given = data.get("crime_type_mapping") or {}
+    mapping = {str(k): tuple(v or ()) for k, v in given.items()} if isinstance(given, dict) else {}
+    expected = retired_types()
+    if {k: set(v) for k, v in mapping.items()} != {k: set(v) for k, v in expected.items()}:
+        wanted = "; ".join(f"{k}: [{', '.join(v)}]" for k, v in expected.items())
+        raise CatalogueError(
+            f"{path}: crime_type_mapping must map each retired police.uk crime type onto the "
+            f"types that hold its crimes today ({wanted})"
+        )
+    return mapping
+
+
+def counted_types(types: Iterable[str], mapping: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """``types`` plus each retired type whose mapped types are all among them."""
+    chosen = list(dict.fromkeys(types))
+    for old, new in mapping.items():
+        if set(new) <= set(chosen) and old not in chosen:
+            chosen.append(old)
+    return tuple(chosen)
+
+
 def plan_priorities(path: Path = PLAN_PATH) -> dict[str, str]:
     """Priority id -> title from a plan file, in plan order (the tables' group order)."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
@@ -136,6 +178,7 @@ def load_catalogue(
     if not isinstance(items, list) or not items:
         raise CatalogueError(f"{path}: expected a top-level 'measures:' list of measures")
     known = set(plan_priorities() if priorities is None else priorities)
+    mapping = load_crime_type_mapping(path) if "crime_type_mapping" in data else {}
 
     problems: list[str] = []
     measures: list[Measure] = []
@@ -151,7 +194,7 @@ def load_catalogue(
             problems.extend(f"{name}: {e}" for e in errors)
             continue
         seen.add(item["id"])
-        measures.append(_build_measure(item))
+        measures.append(_build_measure(item, mapping))
     if problems:
         raise CatalogueError(
             f"{path}: the measure catalogue has problems:\n- " + "\n- ".join(problems)
@@ -337,7 +380,7 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _build_measure(item: dict[str, Any]) -> Measure:
+def _build_measure(item: dict[str, Any], mapping: dict[str, tuple[str, ...]]) -> Measure:
     return Measure(
         id=str(item["id"]),
         title=str(item["title"]),
@@ -349,7 +392,7 @@ def _build_measure(item: dict[str, Any]) -> Measure:
         tolerance=float(item["tolerance"]),
         tolerance_kind=item["tolerance_kind"],
         restricted=item["restricted"],
-        crime_types=tuple(item.get("crime_types") or ()),
+        crime_types=counted_types(item.get("crime_types") or (), mapping),
         exclude_crime_types=tuple(item.get("exclude_crime_types") or ()),
         value=item.get("value"),
         numerator=item.get("numerator"),

@@ -14,7 +14,8 @@ from pathlib import Path
 
 EPILOG = """exit codes: 0 success; 1 the build failed; 2 unusable inputs or arguments;
 3 input validation failed (nothing published); 4 a report already exists (left untouched);
-5 another build of the same force and quarter is running; 6 verification failed
+5 another build of the same force and quarter is running; 6 verification failed;
+7 the reports folder cannot be written (--out is a file, no permission, read-only, disk full)
 
 example:
   pcc-report run --force lancashire --quarter 2022-23-Q2 --police-uk ../shared/data/police-uk
@@ -42,8 +43,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="police.uk force slug, e.g. lancashire (as in the file names)")
     run.add_argument("--quarter", required=True,
                      help="financial-year quarter, e.g. 2022-23-Q2 (July to September 2022)")
-    run.add_argument("--police-uk", required=True, type=Path, metavar="DIR",
-                     help="folder of police.uk street files (month folders or flat; .csv or .gz)")
+    run.add_argument("--police-uk", required=True, type=Path, metavar="DIR|ZIP",
+                     help="folder of police.uk street files (month folders or flat; .csv or .gz) "
+                     "or the zip archive from data.police.uk, read in place")
     run.add_argument("--period-end", metavar="YYYY-MM",
                      help="last month to report (default: the quarter's last month)")
     run.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
@@ -112,6 +114,14 @@ def _run(args: argparse.Namespace) -> int:
     except ReportError as exc:
         print(f"\npcc-report: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # last resort: one line, never a traceback
+        from pcc_report.publish import output_error
+
+        error = output_error(exc, "building the report") or ReportError(
+            f"{exc}; nothing was published"
+        )
+        print(f"\npcc-report: {error}", file=sys.stderr)
+        return error.exit_code
     print(
         f"\nReport built in {time.perf_counter() - start:.1f} s"
         f"{f' with {result.warnings} validation warning(s)' if result.warnings else ''}.\n"

@@ -2,7 +2,8 @@
 
 Every refusal the analyst or auditor can meet is one of these, so the CLI maps them to
 exit codes in one place: 1 build failed, 2 unusable inputs or arguments, 3 validation
-failed, 4 report already published, 5 another build is running, 6 verification failed.
+failed, 4 report already published, 5 another build is running, 6 verification failed,
+7 the reports folder cannot be written (not a folder, no permission, read-only, disk full).
 """
 
 from __future__ import annotations
@@ -46,3 +47,9 @@ class VerificationFailed(ReportError):
     """``verify`` found a difference between a report and its manifest or inputs."""
 
     exit_code = 6
+
+
+class OutputError(ReportError):
+    """The reports folder (``--out``) cannot be written: nothing was published."""
+
+    exit_code = 7

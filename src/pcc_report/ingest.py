@@ -1,8 +1,11 @@
 """Find and read data.police.uk street-level files into one tidy monthly table.
 
-Analysts download police.uk files in two shapes: the archive's month folders
-(``2022-09/2022-09-lancashire-street.csv``) or a flat folder of files, plain or gzipped.
-Both are found by searching the data folder for ``YYYY-MM-<force>-street.csv[.gz]``.
+Analysts download police.uk files in three shapes: the archive's month folders
+(``2022-09/2022-09-lancashire-street.csv``), a flat folder of files (plain or gzipped), or the
+zip archive data.police.uk's download page produces, read in place (never unpacked to disk).
+All are found by searching for ``YYYY-MM-<force>-street.csv[.gz]``; the download's outcomes,
+stop-and-search and unrelated files (``README``, ``.DS_Store``) are listed by
+:func:`ignored_files` so that validation can note them, never refuse them.
 
 Reading keeps every row with its file and line number so that validation can point the
 analyst at the exact place of a bad value; only validated rows are then aggregated (with
@@ -12,8 +15,14 @@ crime type and outcome, with a count.
 
 from __future__ import annotations
 
+import gzip
+import io
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 import pandas as pd
@@ -42,39 +51,108 @@ class IngestError(Exception):
 class StreetFile:
     """One police.uk street file found in the data folder."""
 
-    path: Path
-    relative: str  # path relative to the data root, as recorded in reports
+    path: Path  # the file, or the zip archive holding it
+    relative: str  # path relative to the data root (or inside the zip), as recorded in reports
     month: str  # YYYY-MM from the file name
     force: str
+    member: str | None = None  # the name inside the zip archive ``path``; None for a file
+
+    @property
+    def name(self) -> str:
+        return self.relative.rsplit("/", 1)[-1]
+
+
+def is_archive(root: Path) -> bool:
+    """True when ``--police-uk`` names a zip archive rather than a folder."""
+    root = Path(root)
+    return root.is_file() and zipfile.is_zipfile(root)
+
+
+@contextmanager
+def open_street_file(file: StreetFile) -> Iterator[BinaryIO]:
+    """The file's bytes as stored (still gzipped for ``.gz``), from disk or inside the zip."""
+    if file.member is None:
+        with open(file.path, "rb") as handle:
+            yield handle
+        return
+    with zipfile.ZipFile(file.path) as archive, archive.open(file.member) as handle:
+        yield handle
+
+
+def file_size(file: StreetFile) -> int:
+    """Bytes as stored (a zip member's uncompressed size)."""
+    if file.member is None:
+        return Path(file.path).stat().st_size
+    with zipfile.ZipFile(file.path) as archive:
+        return archive.getinfo(file.member).file_size
 
 
 def discover_street_files(root: Path, force: str) -> list[StreetFile]:
-    """Every street file for ``force`` below ``root``, sorted by month.
+    """Every street file for ``force`` below the folder ``root`` or in the zip ``root``.
 
     Two files for the same month (say a plain and a gzipped copy) are refused: counting a
     month twice would silently double its crimes.
     """
     root = Path(root)
-    if not root.is_dir():
+    if is_archive(root):
+        candidates = _archive_members(root, force)
+    elif root.is_dir():
+        candidates = [
+            (path, path.relative_to(root).as_posix(), None)
+            for path in sorted(root.rglob(f"*-{force}-street.csv*"))
+            if path.is_file()
+        ]
+    elif root.exists():
+        raise IngestError(f"--police-uk {root} is neither a folder nor a zip archive")
+    else:
         raise IngestError(f"police.uk data folder not found: {root}")
     found: dict[str, StreetFile] = {}
-    for path in sorted(root.rglob(f"*-{force}-street.csv*")):
-        match = STREET_FILE_NAME.match(path.name)
-        if not match or match["force"] != force or not path.is_file():
+    for path, relative, member in candidates:
+        match = STREET_FILE_NAME.match(relative.rsplit("/", 1)[-1])
+        if not match or match["force"] != force:
             continue
         month = match["month"]
-        relative = path.relative_to(root).as_posix()
         if month in found:
             raise IngestError(
                 f"two files for {force} {month}: {found[month].relative} and {relative}; keep one"
             )
-        found[month] = StreetFile(path, relative, month, force)
+        found[month] = StreetFile(path, relative, month, force, member)
     if not found:
         raise IngestError(
             f"no police.uk street files for force '{force}' in {root} "
             f"(expected names like 2022-09-{force}-street.csv or .csv.gz)"
         )
     return [found[m] for m in sorted(found)]
+
+
+def _archive_members(archive: Path, force: str) -> list[tuple[Path, str, str]]:
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            names = sorted(n for n in opened.namelist() if not n.endswith("/"))
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IngestError(f"cannot read the zip archive {archive}: {exc}") from exc
+    return [(archive, name, name) for name in names if name.endswith(
+        (f"-{force}-street.csv", f"-{force}-street.csv.gz"))]
+
+
+def ignored_files(root: Path, force: str) -> list[str]:
+    """What the download holds besides street files: outcomes and stop-and-search files of
+    ``force`` (folder or zip) and, in a zip, every other member (other forces' files,
+    ``README``, ``.DS_Store``). Only street files are counted; these are noted, not refused.
+    """
+    root = Path(root)
+    if is_archive(root):
+        with zipfile.ZipFile(root) as opened:
+            names = sorted(n for n in opened.namelist() if not n.endswith("/"))
+    elif root.is_dir():
+        names = sorted(
+            p.relative_to(root).as_posix()
+            for kind in ("outcomes", "stop-and-search")
+            for p in root.rglob(f"*-{force}-{kind}.csv*")
+        )
+    else:
+        return []
+    return [n for n in names if not STREET_FILE_NAME.match(n.rsplit("/", 1)[-1])]
 
 
 def select_files(files: list[StreetFile], last_month: Month) -> list[StreetFile]:
@@ -89,7 +167,7 @@ def read_street_file(file: StreetFile) -> pa.Table:
     latitude is, so that the analyst gets a rule and a line number instead of a crash.
     """
     table = pacsv.read_csv(
-        file.path,
+        _csv_source(file),
         read_options=pacsv.ReadOptions(block_size=16 << 20),
         convert_options=pacsv.ConvertOptions(
             column_types={c: pa.string() for c in STREET_COLUMNS},
@@ -107,6 +185,18 @@ def read_street_file(file: StreetFile) -> pa.Table:
     for name, column in zip(TRACE_COLUMNS, trace, strict=True):
         table = table.append_column(name, column)
     return table
+
+
+def _csv_source(file: StreetFile) -> Path | BinaryIO:
+    """What pyarrow reads: the path itself (it picks gzip from the name), or a zip member's
+    text as an in-memory stream (decompressed in memory, never written to disk)."""
+    if file.member is None:
+        return file.path
+    with open_street_file(file) as handle:
+        data = handle.read()
+    if file.member.endswith(".gz"):
+        data = gzip.decompress(data)
+    return io.BytesIO(data)
 
 
 def empty_street_table() -> pa.Table:

@@ -7,17 +7,18 @@ up 4.2% (4,987) on the 12 months to September 2021 (118,469)."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pandas as pd
 
 from pcc_report import charts, crime, tables
+from pcc_report.catalogue import Measure
 from pcc_report.config import Priority
 from pcc_report.context import SectionContext
 from pcc_report.crime import percent_change
 from pcc_report.measures import MeasureAssessment
 from pcc_report.periods import Window
-from pcc_report.police_uk import ANTI_SOCIAL_BEHAVIOUR
+from pcc_report.police_uk import ANTI_SOCIAL_BEHAVIOUR, series_breaks
 from pcc_report.present import fingerprint, fmt_count, fmt_share
 from pcc_report.ratings import rag_key
 
@@ -260,6 +261,30 @@ def part2_notes(ctx: SectionContext) -> list[str]:
             "No police.uk data was received for " + ", ".join(ctx.incomplete_months)
             + "; figures covering these months are marked incomplete data."
         )
+    first = min(w.first for w in ctx.windows.values())
+    measured = [a.measure for a in ctx.assessments]
+    notes += series_break_notes(measured, str(first), str(ctx.period_end))
+    return notes
+
+
+def series_break_notes(measures: Iterable[Measure], first: str, last: str) -> list[str]:
+    """A note for each police.uk measure whose months cross a change in its crime types.
+
+    A comparison across the change would compare unlike things (Public order alone before
+    May 2013 was part of Public disorder and weapons), so the reader is told; the recorded
+    crime total, which takes every type, never needs the note.
+    """
+    notes = []
+    for measure in measures:
+        if measure.source != "police_uk" or not measure.crime_types:
+            continue
+        note = tables.series_break_note(measure.crime_types, first, last)
+        if note:
+            changes = series_breaks(measure.crime_types, first, last)
+            notes.append(
+                f"{measure.title}: {note} ({'; '.join(c.summary for c in changes)}); its "
+                "figures before and after are not like for like."
+            )
     return notes
 
 

@@ -11,7 +11,11 @@ why. :func:`lock` keeps two builds of the same force and quarter from racing for
 revision, :func:`reserve` picks the revision, and :func:`publish` moves the finished staging
 folder into place with one rename, refusing to replace anything.
 
-Refusals are the :mod:`pcc_report.errors` exceptions, each with its exit code.
+Refusals are the :mod:`pcc_report.errors` exceptions, each with its exit code. The reports
+folder itself can fail a build: :func:`check_output_folder` refuses one that is a file or
+cannot be written before any work, :func:`output_error` turns an operating-system error met
+while building (a full disk) into one line naming the cause, and :func:`clean_dead_staging`
+removes what a killed build left in the staging folder, under the lock, before the next build.
 """
 
 from __future__ import annotations
@@ -22,16 +26,25 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import socket
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pcc_report.errors import NothingToReissue, ReportError, ReportExists, ReportLocked
+from pcc_report.errors import (
+    NothingToReissue,
+    OutputError,
+    ReportError,
+    ReportExists,
+    ReportLocked,
+)
 
 REVISION_RE = re.compile(r"^r([1-9][0-9]*)$")
 LOCKS_DIR = ".locks"
+STAGING_DIR = ".staging"
 
 
 @dataclass(frozen=True)
@@ -197,3 +210,82 @@ def publish(staging: Path, target: Path) -> Path:
             ) from exc
         raise ReportError(f"publishing {staging} to {target} failed: {exc}") from exc
     return target
+
+
+# --------------------------------------------------------------------------------------------
+# The reports folder itself
+
+
+def check_output_folder(out: Path) -> None:
+    """Refuse a reports folder that is a file or cannot be written, before any work.
+
+    Writes and removes a probe file rather than trusting permission bits: a build run as root
+    passes every ``os.access`` check yet still cannot write to a read-only file system.
+    """
+    out = Path(out)
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        which = "is a file" if existing == out else f"is inside {existing}, which is a file"
+        raise OutputError(f"--out {out} {which}, not a folder; give a folder for the reports")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{uuid.uuid4().hex[:8]}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise output_error(exc, f"checking that --out {out} can be written") from None
+
+
+#: Below this many free bytes the reports folder's disk counts as full.
+FULL_DISK_BYTES = 1 << 20
+
+
+def output_error(exc: BaseException, doing: str, out: Path | None = None) -> OutputError | None:
+    """One line naming the cause of an operating-system failure while ``doing`` something.
+
+    Returns None when ``exc`` is not about the file system (the caller re-raises it as is).
+    A child process (a notebook kernel, the PDF build) reports a full disk only in its text,
+    so the text of the error and its causes is searched as well as ``errno``, and, when the
+    reports folder ``out`` is given, whether its disk is (nearly) full now: a tool that
+    failed writing says so somewhere in pages of its output, not always in the last lines.
+    Other errors (a missing file is a bug, not the disk) are left as they are.
+    """
+    causes = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+              errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
+              errno.EPERM: "operation not permitted"}  # fmt: skip
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    for error in chain:
+        if isinstance(error, OSError) and error.errno in causes:
+            where = f" ({error.filename})" if error.filename else ""
+            return OutputError(f"{causes[error.errno]} while {doing}{where}: nothing was published")
+    text = " ".join(str(e) for e in chain)
+    full = "No space left on device" in text
+    if not full and out is not None and not isinstance(exc, ReportExists | ReportLocked):
+        with contextlib.suppress(OSError):
+            full = shutil.disk_usage(out).free < FULL_DISK_BYTES
+    if full:
+        return OutputError(f"no space left on device while {doing}: nothing was published")
+    return None
+
+
+def clean_dead_staging(out: Path, force: str, quarter: str) -> list[Path]:
+    """Remove staging folders of earlier builds of this force and quarter; the ones removed.
+
+    Call it holding :func:`lock`: a build holds the lock for as long as it stages, so any
+    staging folder of this force and quarter found then belongs to a build that was killed
+    (SIGKILL, power loss) before it could clean up. Published revisions are never touched.
+    """
+    staging = Path(out) / STAGING_DIR
+    if not staging.is_dir():
+        return []
+    removed = []
+    for folder in sorted(staging.glob(f"{force}-{quarter}-*")):
+        if folder.is_dir() and re.fullmatch(rf"{re.escape(force)}-{re.escape(quarter)}-[0-9a-f]+",
+                                            folder.name):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed

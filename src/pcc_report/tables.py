@@ -361,3 +361,17 @@ def comparisons_table(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def series_break_note(types: Iterable[str], first: str, last: str) -> str:
+    """"series break: categories changed in May 2013" when a count of ``types`` over the months
+    ``first``..``last`` (YYYY-MM) crosses a police.uk change that splits what it counts; "".
+
+    ``types`` are the counted types (with the retired ones the catalogue maps onto them).
+    """
+    from pcc_report.police_uk import series_breaks
+
+    changes = series_breaks(tuple(types), first, last)
+    if not changes:
+        return ""
+    return "series break: categories changed in " + " and ".join(c.label for c in changes)

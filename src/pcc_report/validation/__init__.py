@@ -25,13 +25,14 @@ Public API::
         .ok  .errors()  .warnings()  .format_errors()  .to_dict()
         .write(folder)          # folder/validation.json + folder/validation.html
         ValidationReport.combine(reports)   # street + returns -> one report
-    check_street_file(path, display_name=None) -> list[Problem]
+    check_street_file(path, display_name=None, member=None) -> list[Problem]
+    ignored_files_note(names) -> list[Problem]   # the download's non-street files (a warning)
     validate_street(frame, *, required_months, allow_missing=False, file_problems=(),
                     expectations_dir=EXPECTATIONS_DIR) -> ValidationReport
     validate_returns(folder, *, expectations_dir=EXPECTATIONS_DIR) -> ValidationReport
 """
 
-from pcc_report.validation.files import check_street_file
+from pcc_report.validation.files import check_street_file, ignored_files_note
 from pcc_report.validation.force_returns import return_suite_name, validate_returns
 from pcc_report.validation.results import ERROR, WARNING, Problem, ValidationReport
 from pcc_report.validation.street import validate_street
@@ -42,6 +43,7 @@ __all__ = [
     "Problem",
     "ValidationReport",
     "check_street_file",
+    "ignored_files_note",
     "return_suite_name",
     "validate_returns",
     "validate_street",

@@ -16,19 +16,38 @@ if TYPE_CHECKING:
     from pcc_report.validation.results import ValidationReport
 
 
+#: At most this many examples per rule are shown in the terminal (the results page has more).
+TERMINAL_EXAMPLES = 3
+
+
 def error_text(report: ValidationReport) -> str:
-    """Multi-line text for the terminal: for each error, the rule, column, files and lines."""
+    """Multi-line text for the terminal, grouped by rule: the rule, how many, three examples.
+
+    A rule broken in several files (a wrong header in five files) is one group, so the text
+    stays short however many files are bad; the results page lists every problem.
+    """
     errors = report.errors()
     if not errors:
         return "Validation passed: no errors."
-    lines = [f"Validation failed: {len(errors)} error(s) in the input data."]
+    groups: dict[tuple[str, str], list] = {}
     for problem in errors:
-        lines.append(f"ERROR [{problem.suite}] rule: {problem.rule}")
-        if problem.column:
-            lines.append(f"  column: {problem.column}")
-        lines.append(f"  {problem.message}")
-        for example in problem.examples:
+        groups.setdefault((problem.suite, problem.rule), []).append(problem)
+    lines = [f"Validation failed: {len(groups)} rule(s) broken in the input data."]
+    for (suite, rule), problems in groups.items():
+        count = sum(max(p.unexpected_count, 1) for p in problems)
+        where = f" in {len(problems)} files" if len(problems) > 1 else ""
+        lines.append(f"ERROR [{suite}] rule: {rule} ({count:,} found{where})")
+        columns = sorted({p.column for p in problems if p.column})
+        if columns:
+            lines.append(f"  column: {', '.join(columns)}")
+        if len(problems) == 1:
+            lines.append(f"  {problems[0].message}")
+        examples = [example for p in problems for example in p.examples]
+        for example in examples[:TERMINAL_EXAMPLES]:
             lines.append(f"  - {_example_text(example)}")
+        if len(examples) > TERMINAL_EXAMPLES:
+            lines.append(f"  - ... {len(examples) - TERMINAL_EXAMPLES} more example(s) "
+                         "on the results page")
     return "\n".join(lines)
 
 
