@@ -26,11 +26,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from pcc_report import book, execution, ingest, manifest, publish, sections, validation
+from pcc_report import book, cache, execution, ingest, manifest, publish, sections, validation
 from pcc_report.config import PROJECT_ROOT, ForceConfig, load_force_config
 from pcc_report.context import INPUTS_FILE, PROVENANCE_FILE, TIDY_FILE
 from pcc_report.errors import InputError, ReportError, ValidationFailed
-from pcc_report.execution import Section, build_environment, execute_section, notebook_error
+from pcc_report.execution import Section, build_environment, notebook_error
 from pcc_report.periods import Month, Quarter, report_windows, required_months, resolve_period_end
 from pcc_report.returns import RETURNS
 
@@ -51,6 +51,7 @@ class RunRequest:
     returns: Path | None = None  # folder of force returns (calls, surveys, ...); optional
     edition: str = "public"  # "public" leaves restricted measures out
     reissue: str | None = None  # reason for a new revision of a published report
+    use_cache: bool = True  # reuse unchanged sections (pcc_report.cache); same report either way
 
 
 @dataclass
@@ -90,6 +91,7 @@ class RunState:
     inputs: list[dict] = field(default_factory=list)  # data: manifest entries of the inputs
     sections: list[Section] = field(default_factory=list)  # data: the planned sections
     section_timings: list[tuple[str, float]] = field(default_factory=list)  # sections
+    section_runs: dict[str, cache.SectionRun] = field(default_factory=dict)  # sections
 
     @property
     def out(self) -> Path:
@@ -201,8 +203,11 @@ def _write_data(state: RunState) -> None:
 
 def _run_sections(state: RunState) -> None:
     state.book_dir.mkdir()
+    section_cache = cache.SectionCache(cache.cache_dir(state.out)) if state.request.use_cache \
+        else None
     state.section_timings = run_sections(
-        state.sections, state.book_dir, state.staging / ".templates", state.progress
+        state.sections, state.book_dir, state.staging / ".templates", state.progress,
+        section_cache, state.section_runs,
     )
 
 
@@ -233,7 +238,8 @@ def _write_manifest(state: RunState) -> None:
         suites=manifest.suite_entries(state.report.suites),
         validation_ok=state.report.ok,
         notebooks=manifest.notebook_entries(
-            state.sections, seconds, execution.NOTEBOOKS_DIR, state.staging
+            state.sections, seconds, execution.NOTEBOOKS_DIR, state.staging,
+            cache={name: run.manifest_entry() for name, run in state.section_runs.items()},
         ),
         revision=state.reservation.manifest_entry(),
         nondeterministic=manifest.NONDETERMINISTIC,
@@ -326,22 +332,29 @@ def _run_stages(state: RunState, stages: tuple[Stage, ...]) -> list[tuple[str, f
 
 
 def run_sections(
-    planned: list[Section], book_dir: Path, templates_dir: Path, progress: Progress
+    planned: list[Section], book_dir: Path, templates_dir: Path, progress: Progress,
+    section_cache: cache.SectionCache | None = None,
+    runs: dict[str, cache.SectionRun] | None = None,
 ) -> list[tuple[str, float]]:
-    """Execute every section, as many at once as the machine has cores.
+    """Execute (or reuse from ``section_cache``) every section, as many at once as cores.
 
     Sections are independent (each reads only the run's data folder), so they run in
-    parallel; a kernel's start-up and imports dominate each section's time.
+    parallel; a kernel's start-up and imports dominate each section's time. How each
+    section came about (:class:`cache.SectionRun`) is put in ``runs``.
     """
     templates_dir.mkdir(parents=True, exist_ok=True)
+    code = cache.CodeState.current() if section_cache is not None else None
+    runs = {} if runs is None else runs
     timings: dict[str, float] = {}
     workers = max(1, min(len(planned), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(execute_section, s, book_dir, templates_dir): s for s in planned}
+        futures = {pool.submit(cache.run_section, s, book_dir, templates_dir, section_cache,
+                               code): s for s in planned}
         for done_count, future in enumerate(as_completed(futures), start=1):
             section = futures[future]
             try:
-                timings[section.name] = future.result()
+                runs[section.name] = future.result()
+                timings[section.name] = runs[section.name].seconds
             except Exception as exc:
                 for other in futures:
                     other.cancel()
@@ -349,8 +362,8 @@ def run_sections(
                     f"section '{section.title}' ({section.template}) failed:\n"
                     f"{notebook_error(exc)}"
                 ) from exc
-            progress(f"      section {done_count}/{len(planned)} done: {section.title} "
-                     f"({timings[section.name]:.1f} s)")
+            progress(f"      section {done_count}/{len(planned)} {runs[section.name].outcome}: "
+                     f"{section.title} ({timings[section.name]:.1f} s)")
     return [(f"notebook {s.name}", timings[s.name]) for s in planned]
 
 

@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
                      "stating why; the original is never changed")
     run.add_argument("--meeting", metavar="TEXT",
                      help="panel meeting date for the front sheet, e.g. '12 December 2022'")
+    run.add_argument("--no-cache", action="store_true",
+                     help="execute every section instead of reusing unchanged ones from the "
+                     "section cache (OUT/.cache/sections, or $PCC_REPORT_CACHE)")
 
     verify = commands.add_parser(
         "verify",
@@ -102,6 +105,7 @@ def _run(args: argparse.Namespace) -> int:
         returns=args.returns,
         edition=args.edition,
         reissue=args.reissue,
+        use_cache=not args.no_cache,
     )
     start = time.perf_counter()
     try:
