@@ -266,12 +266,14 @@ STAGES: tuple[Stage, ...] = (
 # Running
 
 
-def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
+def run_report(request: RunRequest, progress: Progress = _stderr,
+               stages: tuple[Stage, ...] = STAGES) -> RunResult:
     """Build the report; raise a :class:`pcc_report.errors.ReportError` with a clear message.
 
     One build of a force and quarter runs at a time (a lock); the revision is chosen
     before any work (``r1``, or the next one for a reissue) and checked again at publish.
     Every child process runs in the build environment (:func:`execution.build_environment`).
+    ``stages`` are :data:`STAGES` unless a caller replaces some (drafts, :mod:`pcc_report.drafts`).
     """
     try:
         quarter = Quarter.parse(request.quarter)
@@ -295,7 +297,7 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
             raise InputError(str(exc)) from exc
         state = RunState(request, quarter, period_end, reservation, files, progress,
                          started=started)
-        timings = _run_stages(state, STAGES)
+        timings = _run_stages(state, stages)
     target = reservation.target
     return RunResult(
         report_dir=target,

@@ -65,6 +65,22 @@ def _parser() -> argparse.ArgumentParser:
                      help="execute every section instead of reusing unchanged ones from the "
                      "section cache (OUT/.cache/sections, or $PCC_REPORT_CACHE)")
 
+    draft = commands.add_parser(
+        "draft",
+        help="build a draft of a force's quarter into OUT/drafts/<force>/<quarter>/ (replaced "
+        "at every draft, never published)",
+        description="The same options and stages as run, but the result replaces the previous "
+        "draft atomically instead of publishing a revision; unchanged sections are reused "
+        "from the section cache.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    for action in run._actions:
+        if action.dest != "help":
+            draft._add_action(action)
+    draft.add_argument("--html-only", action="store_true",
+                       help="build the HTML only (no PDF): the fast edit loop")
+
     verify = commands.add_parser(
         "verify",
         help="prove a published report: hashes, inputs, and re-execution of every section",
@@ -123,6 +139,35 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def request_from(args: argparse.Namespace):  # noqa: ANN201 - build.RunRequest, imported late
+    """The RunRequest of parsed ``run`` options (draft and run-all take the same options)."""
+    from dataclasses import fields
+
+    from pcc_report.build import RunRequest
+
+    given = {f.name: getattr(args, f.name) for f in fields(RunRequest) if hasattr(args, f.name)}
+    return RunRequest(**given, use_cache=not args.no_cache)
+
+
+def _draft(args: argparse.Namespace) -> int:
+    from pcc_report.drafts import draft_report
+    from pcc_report.errors import ReportError
+
+    start = time.perf_counter()
+    try:
+        result = draft_report(request_from(args), html_only=args.html_only)
+    except ReportError as exc:
+        print(f"\npcc-report: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(
+        f"\nDraft built in {time.perf_counter() - start:.1f} s (not published).\n"
+        f"  folder: {result.report_dir}\n"
+        f"  HTML:   {result.html_index}"
+        + ("" if args.html_only else f"\n  PDF:    {result.pdf}")
+    )
+    return 0
+
+
 def _verify(args: argparse.Namespace) -> int:
     from pcc_report.errors import VerificationFailed
     from pcc_report.manifest import MANIFEST_NAME
@@ -161,7 +206,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"run": _run, "verify": _verify, "demo-data": _demo}
+    handlers = {"run": _run, "draft": _draft, "verify": _verify, "demo-data": _demo}
     return handlers[args.command](args)
 
 
