@@ -81,6 +81,33 @@ def _parser() -> argparse.ArgumentParser:
     draft.add_argument("--html-only", action="store_true",
                        help="build the HTML only (no PDF): the fast edit loop")
 
+    run_all = commands.add_parser(
+        "run-all",
+        help="build a quarter for every force folder under ROOT, in parallel",
+        description="Run 'pcc-report run' for each force folder ROOT/<force>/ (as data.police.uk "
+        "lays them out), JOBS at a time or on a Dask cluster, with one progress line per force "
+        "and a summary table. One force failing does not stop the others; the exit code is 0 "
+        "only if every force was built.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    shared = [a for a in run._actions if a.dest not in ("help", "force", "police_uk", "returns")]
+    for action in shared:
+        run_all._add_action(action)
+    run_all.set_defaults(shared_options=shared)  # passed on to each force's run
+    run_all.add_argument("--police-uk", required=True, type=Path, metavar="ROOT",
+                         help="folder of force folders, e.g. ../shared/data/police-uk/street")
+    run_all.add_argument("--returns", type=Path, metavar="DIR",
+                         help="folder of per-force returns folders DIR/<force>/ (optional)")
+    run_all.add_argument("--forces", metavar="A,B,...", help="only these forces")
+    run_all.add_argument("--jobs", type=int, metavar="N",
+                         help="forces built at once (default: one per core)")
+    run_all.add_argument("--dask-scheduler", metavar="ADDRESS",
+                         help="send each force to this Dask distributed scheduler as a task, "
+                         "e.g. tcp://10.0.0.5:8786 (workers need the same paths)")
+    run_all.add_argument("--summary-json", type=Path, metavar="FILE",
+                         help="also write the summary as JSON")
+
     verify = commands.add_parser(
         "verify",
         help="prove a published report: hashes, inputs, and re-execution of every section",
@@ -168,6 +195,46 @@ def _draft(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_all(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from pcc_report import fanout
+    from pcc_report.errors import ReportError
+
+    shared = []
+    for action in args.shared_options:
+        value = getattr(args, action.dest)
+        if value is None or value is False or value == action.default and action.dest != "out":
+            continue
+        if isinstance(value, Path):
+            value = value.absolute()
+        shared += [action.option_strings[-1]] + ([] if value is True else [str(value)])
+    try:
+        forces = fanout.force_folders(args.police_uk, args.forces.split(",") if args.forces
+                                      else None)
+    except ReportError as exc:
+        print(f"pcc-report: {exc}", file=sys.stderr)
+        return exc.exit_code
+    jobs = {}
+    for force in forces:
+        extra = []
+        if args.returns is not None and (args.returns / force).is_dir():
+            extra = ["--returns", str((args.returns / force).absolute())]
+        jobs[force] = fanout.run_arguments(force, args.police_uk, shared + extra)
+    board = fanout.Board(forces)
+    start = time.perf_counter()
+    if args.dask_scheduler:
+        results = fanout.run_dask(jobs, args.dask_scheduler, board.update)
+    else:
+        results = fanout.run_local(jobs, args.jobs or os.cpu_count() or 1, board.update)
+    print(fanout.summary_table(results))
+    print(f"{len(forces)} forces in {time.perf_counter() - start:.1f} s")
+    if args.summary_json:
+        args.summary_json.write_text(json.dumps(fanout.as_records(results), indent=2) + "\n")
+    return 0 if all(r.exit_code == 0 for r in results) else 1
+
+
 def _verify(args: argparse.Namespace) -> int:
     from pcc_report.errors import VerificationFailed
     from pcc_report.manifest import MANIFEST_NAME
@@ -206,7 +273,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"run": _run, "draft": _draft, "verify": _verify, "demo-data": _demo}
+    handlers = {"run": _run, "draft": _draft, "run-all": _run_all, "verify": _verify,
+                "demo-data": _demo}
     return handlers[args.command](args)
 
 
