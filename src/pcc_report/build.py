@@ -267,7 +267,7 @@ STAGES: tuple[Stage, ...] = (
 
 
 def run_report(request: RunRequest, progress: Progress = _stderr,
-               stages: tuple[Stage, ...] = STAGES) -> RunResult:
+               stages: tuple[Stage, ...] | None = None) -> RunResult:
     """Build the report; raise a :class:`pcc_report.errors.ReportError` with a clear message.
 
     One build of a force and quarter runs at a time (a lock); the revision is chosen
@@ -297,7 +297,7 @@ def run_report(request: RunRequest, progress: Progress = _stderr,
             raise InputError(str(exc)) from exc
         state = RunState(request, quarter, period_end, reservation, files, progress,
                          started=started)
-        timings = _run_stages(state, stages)
+        timings = _run_stages(state, STAGES if stages is None else stages)
     target = reservation.target
     return RunResult(
         report_dir=target,
