@@ -140,10 +140,15 @@ def _jupyter_book(book_dir: Path, builder: str) -> None:
         raise ReportError(f"jupyter-book {builder} build failed:\n{tail}")
 
 
-def build(book_dir: Path, staging: Path, pdf_name: str) -> None:
-    """Build the HTML into ``staging/html`` and the PDF into ``staging/<pdf_name>``."""
+def build_html(book_dir: Path, staging: Path) -> None:
+    """Build the HTML into ``staging/html`` (a draft's ``--html-only`` stops here)."""
     _jupyter_book(book_dir, "html")
     shutil.move(book_dir / "_build" / "html", staging / "html")
+
+
+def build(book_dir: Path, staging: Path, pdf_name: str) -> None:
+    """Build the HTML into ``staging/html`` and the PDF into ``staging/<pdf_name>``."""
+    build_html(book_dir, staging)
     _jupyter_book(book_dir, "pdflatex")
     pdfs = sorted((book_dir / "_build" / "latex").glob("*.pdf"))
     if not pdfs:

@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from pcc_report import (
     book,
+    cache,
     catalogue,
     editions,
     execution,
@@ -47,7 +48,7 @@ from pcc_report.config import PROJECT_ROOT, ForceConfig, load_force_config
 from pcc_report.context import INPUTS_FILE, PROVENANCE_FILE, TIDY_FILE
 from pcc_report.editions import Edition
 from pcc_report.errors import InputError, ReportError, ValidationFailed
-from pcc_report.execution import Section, build_environment, execute_section, notebook_error
+from pcc_report.execution import Section, build_environment, notebook_error
 from pcc_report.periods import Month, Quarter, report_windows, required_months, resolve_period_end
 from pcc_report.returns import RETURNS
 
@@ -68,6 +69,7 @@ class RunRequest:
     returns: Path | None = None  # folder of force returns (calls, surveys, ...); optional
     edition: str = "public"  # "public", "restricted" or "both" (editions.CHOICES)
     reissue: str | None = None  # reason for a new revision of a published report
+    use_cache: bool = True  # reuse unchanged sections (pcc_report.cache); same report either way
 
 
 @dataclass
@@ -103,6 +105,7 @@ class EditionRun:
     inputs: list[dict] = field(default_factory=list)  # data: manifest entries of its inputs
     sections: list[Section] = field(default_factory=list)  # data: its planned sections
     section_timings: list[tuple[str, float]] = field(default_factory=list)  # sections
+    section_runs: dict[str, cache.SectionRun] = field(default_factory=dict)  # sections
 
     @property
     def book_dir(self) -> Path:
@@ -307,10 +310,13 @@ def _prepare_editions(state: RunState) -> None:
 
 
 def _run_sections(state: RunState) -> None:
+    section_cache = cache.SectionCache(cache.cache_dir(state.out)) if state.request.use_cache \
+        else None
     for run in state.editions:
         run.book_dir.mkdir()
         run.section_timings = run_sections(
-            run.sections, run.book_dir, run.dir / ".templates", state.progress
+            run.sections, run.book_dir, run.dir / ".templates", state.progress,
+            section_cache, run.section_runs,
         )
 
 
@@ -344,7 +350,8 @@ def _write_manifest(state: RunState) -> None:
             suites=manifest.suite_entries(run.report.suites),
             validation_ok=run.report.ok,
             notebooks=manifest.notebook_entries(
-                run.sections, seconds, execution.NOTEBOOKS_DIR, run.dir
+                run.sections, seconds, execution.NOTEBOOKS_DIR, run.dir,
+                cache={name: r.manifest_entry() for name, r in run.section_runs.items()},
             ),
             revision=state.reservation.manifest_entry(),
             nondeterministic=manifest.NONDETERMINISTIC,
@@ -378,12 +385,14 @@ STAGES: tuple[Stage, ...] = (
 # Running
 
 
-def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
+def run_report(request: RunRequest, progress: Progress = _stderr,
+               stages: tuple[Stage, ...] | None = None) -> RunResult:
     """Build the report; raise a :class:`pcc_report.errors.ReportError` with a clear message.
 
     One build of a force and quarter runs at a time (a lock); the revision is chosen
     before any work (``r1``, or the next one for a reissue) and checked again at publish.
     Every child process runs in the build environment (:func:`execution.build_environment`).
+    ``stages`` are :data:`STAGES` unless a caller replaces some (drafts, :mod:`pcc_report.drafts`).
     """
     try:
         quarter = Quarter.parse(request.quarter)
@@ -411,7 +420,7 @@ def run_report(request: RunRequest, progress: Progress = _stderr) -> RunResult:
             raise InputError(str(exc)) from exc
         state = RunState(request, quarter, period_end, reservation, files, progress,
                          started=started)
-        timings = _run_stages(state, STAGES)
+        timings = _run_stages(state, STAGES if stages is None else stages)
     target = reservation.target
     folders = {run.edition.name: target / run.edition.folder for run in state.editions}
     first = state.editions[0]
@@ -457,22 +466,29 @@ def _run_stages(state: RunState, stages: tuple[Stage, ...]) -> list[tuple[str, f
 
 
 def run_sections(
-    planned: list[Section], book_dir: Path, templates_dir: Path, progress: Progress
+    planned: list[Section], book_dir: Path, templates_dir: Path, progress: Progress,
+    section_cache: cache.SectionCache | None = None,
+    runs: dict[str, cache.SectionRun] | None = None,
 ) -> list[tuple[str, float]]:
-    """Execute every section, as many at once as the machine has cores.
+    """Execute (or reuse from ``section_cache``) every section, as many at once as cores.
 
     Sections are independent (each reads only the run's data folder), so they run in
-    parallel; a kernel's start-up and imports dominate each section's time.
+    parallel; a kernel's start-up and imports dominate each section's time. How each
+    section came about (:class:`cache.SectionRun`) is put in ``runs``.
     """
     templates_dir.mkdir(parents=True, exist_ok=True)
+    code = cache.CodeState.current() if section_cache is not None else None
+    runs = {} if runs is None else runs
     timings: dict[str, float] = {}
     workers = max(1, min(len(planned), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(execute_section, s, book_dir, templates_dir): s for s in planned}
+        futures = {pool.submit(cache.run_section, s, book_dir, templates_dir, section_cache,
+                               code): s for s in planned}
         for done_count, future in enumerate(as_completed(futures), start=1):
             section = futures[future]
             try:
-                timings[section.name] = future.result()
+                runs[section.name] = future.result()
+                timings[section.name] = runs[section.name].seconds
             except Exception as exc:
                 for other in futures:
                     other.cancel()
@@ -480,8 +496,8 @@ def run_sections(
                     f"section '{section.title}' ({section.template}) failed:\n"
                     f"{notebook_error(exc)}"
                 ) from exc
-            progress(f"      section {done_count}/{len(planned)} done: {section.title} "
-                     f"({timings[section.name]:.1f} s)")
+            progress(f"      section {done_count}/{len(planned)} {runs[section.name].outcome}: "
+                     f"{section.title} ({timings[section.name]:.1f} s)")
     return [(f"notebook {s.name}", timings[s.name]) for s in planned]
 
 

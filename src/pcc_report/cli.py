@@ -65,6 +65,52 @@ def _parser() -> argparse.ArgumentParser:
                      "stating why; the original is never changed")
     run.add_argument("--meeting", metavar="TEXT",
                      help="panel meeting date for the front sheet, e.g. '12 December 2022'")
+    run.add_argument("--no-cache", action="store_true",
+                     help="execute every section instead of reusing unchanged ones from the "
+                     "section cache (OUT/.cache/sections, or $PCC_REPORT_CACHE)")
+
+    draft = commands.add_parser(
+        "draft",
+        help="build a draft of a force's quarter into OUT/drafts/<force>/<quarter>/ (replaced "
+        "at every draft, never published)",
+        description="The same options and stages as run, but the result replaces the previous "
+        "draft atomically instead of publishing a revision; unchanged sections are reused "
+        "from the section cache.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    for action in run._actions:
+        if action.dest != "help":
+            draft._add_action(action)
+    draft.add_argument("--html-only", action="store_true",
+                       help="build the HTML only (no PDF): the fast edit loop")
+
+    run_all = commands.add_parser(
+        "run-all",
+        help="build a quarter for every force folder under ROOT, in parallel",
+        description="Run 'pcc-report run' for each force folder ROOT/<force>/ (as data.police.uk "
+        "lays them out), JOBS at a time or on a Dask cluster, with one progress line per force "
+        "and a summary table. One force failing does not stop the others; the exit code is 0 "
+        "only if every force was built.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    shared = [a for a in run._actions if a.dest not in ("help", "force", "police_uk", "returns")]
+    for action in shared:
+        run_all._add_action(action)
+    run_all.set_defaults(shared_options=shared)  # passed on to each force's run
+    run_all.add_argument("--police-uk", required=True, type=Path, metavar="ROOT",
+                         help="folder of force folders, e.g. ../shared/data/police-uk/street")
+    run_all.add_argument("--returns", type=Path, metavar="DIR",
+                         help="folder of per-force returns folders DIR/<force>/ (optional)")
+    run_all.add_argument("--forces", metavar="A,B,...", help="only these forces")
+    run_all.add_argument("--jobs", type=int, metavar="N",
+                         help="forces built at once (default: one per core)")
+    run_all.add_argument("--dask-scheduler", metavar="ADDRESS",
+                         help="send each force to this Dask distributed scheduler as a task, "
+                         "e.g. tcp://10.0.0.5:8786 (workers need the same paths)")
+    run_all.add_argument("--summary-json", type=Path, metavar="FILE",
+                         help="also write the summary as JSON")
 
     verify = commands.add_parser(
         "verify",
@@ -107,6 +153,7 @@ def _run(args: argparse.Namespace) -> int:
         returns=args.returns,
         edition=args.edition,
         reissue=args.reissue,
+        use_cache=not args.no_cache,
     )
     start = time.perf_counter()
     try:
@@ -132,6 +179,75 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  {name} edition: {folder}\n    HTML: {folder / 'html' / 'index.html'}\n"
               f"    PDF:  {pdf}")
     return 0
+
+
+def request_from(args: argparse.Namespace):  # noqa: ANN201 - build.RunRequest, imported late
+    """The RunRequest of parsed ``run`` options (draft and run-all take the same options)."""
+    from dataclasses import fields
+
+    from pcc_report.build import RunRequest
+
+    given = {f.name: getattr(args, f.name) for f in fields(RunRequest) if hasattr(args, f.name)}
+    return RunRequest(**given, use_cache=not args.no_cache)
+
+
+def _draft(args: argparse.Namespace) -> int:
+    from pcc_report.drafts import draft_report
+    from pcc_report.errors import ReportError
+
+    start = time.perf_counter()
+    try:
+        result = draft_report(request_from(args), html_only=args.html_only)
+    except ReportError as exc:
+        print(f"\npcc-report: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(
+        f"\nDraft built in {time.perf_counter() - start:.1f} s (not published).\n"
+        f"  folder: {result.report_dir}\n"
+        f"  HTML:   {result.html_index}"
+        + ("" if args.html_only else f"\n  PDF:    {result.pdf}")
+    )
+    return 0
+
+
+def _run_all(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from pcc_report import fanout
+    from pcc_report.errors import ReportError
+
+    shared = []
+    for action in args.shared_options:
+        value = getattr(args, action.dest)
+        if value is None or value is False or value == action.default and action.dest != "out":
+            continue
+        if isinstance(value, Path):
+            value = value.absolute()
+        shared += [action.option_strings[-1]] + ([] if value is True else [str(value)])
+    try:
+        forces = fanout.force_folders(args.police_uk, args.forces.split(",") if args.forces
+                                      else None)
+    except ReportError as exc:
+        print(f"pcc-report: {exc}", file=sys.stderr)
+        return exc.exit_code
+    jobs = {}
+    for force in forces:
+        extra = []
+        if args.returns is not None and (args.returns / force).is_dir():
+            extra = ["--returns", str((args.returns / force).absolute())]
+        jobs[force] = fanout.run_arguments(force, args.police_uk, shared + extra)
+    board = fanout.Board(forces)
+    start = time.perf_counter()
+    if args.dask_scheduler:
+        results = fanout.run_dask(jobs, args.dask_scheduler, board.update)
+    else:
+        results = fanout.run_local(jobs, args.jobs or os.cpu_count() or 1, board.update)
+    print(fanout.summary_table(results))
+    print(f"{len(forces)} forces in {time.perf_counter() - start:.1f} s")
+    if args.summary_json:
+        args.summary_json.write_text(json.dumps(fanout.as_records(results), indent=2) + "\n")
+    return 0 if all(r.exit_code == 0 for r in results) else 1
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -183,7 +299,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"run": _run, "verify": _verify, "demo-data": _demo}
+    handlers = {"run": _run, "draft": _draft, "run-all": _run_all, "verify": _verify,
+                "demo-data": _demo}
     return handlers[args.command](args)
 
 

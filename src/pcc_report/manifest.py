@@ -53,6 +53,11 @@ NONDETERMINISTIC: list[dict[str, str]] = [
         "reason": "wall-clock run time of each section; depends on the machine and its load",
     },
     {
+        "item": "manifest.json: notebooks[].cache.outcome",
+        "reason": "whether a section was executed or reused from the section cache; the "
+        "reused notebook, tables and figures are byte-identical to executing it",
+    },
+    {
         "item": "manifest.json: digest",
         "reason": "sha256 over the whole manifest, so it changes with the run section",
     },
@@ -277,12 +282,15 @@ def suite_entries(suites: Iterable[dict]) -> list[dict]:
 
 
 def notebook_entries(
-    sections: Iterable[Section], seconds: dict[str, float], templates_dir: Path, report_dir: Path
+    sections: Iterable[Section], seconds: dict[str, float], templates_dir: Path, report_dir: Path,
+    cache: dict[str, dict] | None = None,
 ) -> list[dict]:
     """Manifest ``notebooks`` from the run's Sections once the notebooks are in ``notebooks/``.
 
     The title is recorded because build writes it into the first cell before execution;
-    re-execution needs it to produce the same notebook.
+    re-execution needs it to produce the same notebook. ``cache`` gives, by section name,
+    whether it was executed or reused from the section cache and its key
+    (:meth:`pcc_report.cache.SectionRun.manifest_entry`).
     """
     entries = []
     for s in sections:
@@ -299,6 +307,8 @@ def notebook_entries(
                 "seconds": round(float(seconds.get(s.name, 0.0)), 3),
             }
         )
+        if cache and s.name in cache:
+            entries[-1]["cache"] = cache[s.name]
     return entries
 
 

@@ -36,7 +36,10 @@ class SectionSpec:
     ``per_priority`` sections run once for each priority of the force's plan, as
     ``<name>-<priority id>`` titled ``<title>: <priority title>``, with the priority's id as
     the ``priority_id`` parameter. ``reads_returns`` says the section uses the force returns
-    as well as the police.uk monthly table (its source note names them).
+    as well as the police.uk monthly table (its source note names them). ``reads`` names the
+    report-folder inputs (:data:`INPUTS`) the section's notebook reads: the cache runs it with
+    only those present and reuses it while their content is unchanged, so a read missing here
+    fails the build (or shows "not available") rather than serving a stale section.
     """
 
     name: str
@@ -45,6 +48,7 @@ class SectionSpec:
     part: str = "main"  # "main" or "appendix"
     reads_returns: bool = False
     per_priority: bool = False
+    reads: tuple[str, ...] = ("tidy", "inputs")
     extra_parameters: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -53,20 +57,53 @@ class SectionSpec:
         return {**RUN_PARAMETERS, **self.extra_parameters}
 
 
+@dataclass(frozen=True)
+class Input:
+    """One input a section may read: files of the report folder, or of the project.
+
+    ``pattern`` is a glob relative to the report folder (``root="report"``) or to the
+    project (``root="project"``, e.g. the expectation suites). ``keys`` limits a JSON file to
+    those top-level keys: the section is given (and keyed on) only that part of the file.
+    """
+
+    pattern: str
+    root: str = "report"
+    keys: tuple[str, ...] | None = None
+
+
+#: Everything a section can read besides its parameters and the package, by name.
+INPUTS: dict[str, Input] = {
+    "tidy": Input("data/street_monthly.parquet"),  # the police.uk monthly table
+    "inputs": Input("data/inputs.json"),  # which files and returns were read (every section)
+    "returns": Input("data/returns/*.csv"),  # each force return, its own content
+    "breakdowns": Input("data/breakdowns/*"),  # the edition's district breakdowns (editions.py)
+    "provenance": Input("data/provenance.json"),  # code, environment, input hashes, commands
+    "revision": Input("data/provenance.json", keys=("revision",)),  # only the revision
+    "validation": Input("validation/validation.json"),  # the validation results
+    "suites": Input("expectations/*.json", root="project"),  # the expectation suites
+}
+
+_BASE = ("tidy", "inputs")
+
 REGISTRY: tuple[SectionSpec, ...] = (
-    SectionSpec("front-sheet", "front_sheet.ipynb", "Front sheet and headlines"),
+    SectionSpec("front-sheet", "front_sheet.ipynb", "Front sheet and headlines",
+                reads=(*_BASE, "revision")),
     SectionSpec("performance", "performance.ipynb", "Part 2: performance against the plan",
-                reads_returns=True),
-    SectionSpec("dashboard", "dashboard.ipynb", "Performance dashboard", reads_returns=True),
+                reads_returns=True, reads=(*_BASE, "returns")),
+    SectionSpec("dashboard", "dashboard.ipynb", "Performance dashboard", reads_returns=True,
+                reads=(*_BASE, "returns")),
     SectionSpec("recorded-crime", "recorded_crime.ipynb", "Recorded crime"),
     SectionSpec("priority", "priority.ipynb", "Priority", reads_returns=True, per_priority=True,
+                reads=(*_BASE, "returns", "breakdowns"),
                 extra_parameters={"priority_id": "tackle-crime"}),
     SectionSpec("districts", "districts.ipynb", "Districts"),
     SectionSpec("outcomes", "outcomes.ipynb", "Outcomes"),
     SectionSpec("definitions", "definitions.ipynb", "Measure definitions", "appendix",
                 reads_returns=True),
-    SectionSpec("data-quality", "data_quality.ipynb", "Data quality and validation", "appendix"),
-    SectionSpec("audit-trail", "audit_trail.ipynb", "Audit trail", "appendix"),
+    SectionSpec("data-quality", "data_quality.ipynb", "Data quality and validation", "appendix",
+                reads=(*_BASE, "validation", "suites")),
+    SectionSpec("audit-trail", "audit_trail.ipynb", "Audit trail", "appendix",
+                reads=(*_BASE, "provenance")),
 )
 
 

@@ -1,0 +1,195 @@
+"""Every force at once: ``pcc-report run-all`` builds each force's quarter in its own process.
+
+A national body (or a region's OPCCs together) builds the same quarter for many forces. Each
+force is exactly ``pcc-report run`` on its own folder (``ROOT/<force>/``, the layout of
+data.police.uk's per-force downloads), executed as a separate process by :func:`build_force`:
+so each report is byte-identical to building that force alone, a force that fails (bad data,
+validation, an existing report) stops only itself, and the builds share nothing but the
+reports folder and its section cache. Locally the forces run ``jobs`` at a time (default:
+one per core); with ``--dask-scheduler`` each force is one task on a Dask distributed cluster,
+whose workers need the project and the data at the same paths (e.g. a shared file system).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pcc_report.errors import InputError
+
+#: What each ``pcc-report run`` exit code means (pcc_report.errors), for the summary table.
+OUTCOMES = {0: "built", 1: "build failed", 2: "unusable inputs", 3: "validation failed",
+            4: "refused: already published", 5: "refused: build running"}
+
+Progress = Callable[[str, str], None]  # (force, latest progress line)
+
+
+@dataclass(frozen=True)
+class ForceResult:
+    """One force's build, as the summary table shows it."""
+
+    force: str
+    exit_code: int
+    warnings: int
+    seconds: float
+    report: str | None  # the published report folder, when built
+    peak_rss_mb: float  # largest resident memory of any process of this force's build
+    last_line: str  # the build's last message (the reason, when it failed)
+
+    @property
+    def outcome(self) -> str:
+        return OUTCOMES.get(self.exit_code, f"failed (exit {self.exit_code})")
+
+
+def force_folders(root: Path, only: Iterable[str] | None = None) -> list[str]:
+    """The forces to build: every folder under ``root``, or those of ``only`` (checked)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"police.uk folder not found: {root}")
+    found = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if only is None:
+        return found
+    wanted = [f.strip() for f in only if f.strip()]
+    unknown = [f for f in wanted if f not in found]
+    if unknown:
+        raise InputError(f"no folder under {root} for: {', '.join(unknown)}")
+    return wanted
+
+
+def run_arguments(force: str, root: Path, options: list[str]) -> list[str]:
+    """The ``pcc-report run`` arguments of one force: its folder, then the shared options."""
+    return ["run", "--force", force, "--police-uk", str(Path(root).absolute() / force), *options]
+
+
+def build_force(force: str, arguments: list[str], progress: Progress | None = None,
+                environment: dict[str, str] | None = None) -> ForceResult:
+    """Run ``pcc-report run`` for one force in a child process; never raises for its failure.
+
+    The child's progress (stderr) is passed on line by line; its summary (stdout) gives the
+    report folder and the warning count. Peak memory is the child's ``ru_maxrss`` from
+    ``wait4``, which Linux takes over the child and every process it waited for (kernels,
+    Sphinx), i.e. the largest single process of the build.
+    """
+    start = time.perf_counter()
+    env = {**os.environ, **(environment or {})}
+    child = subprocess.Popen([sys.executable, "-m", "pcc_report.cli", *arguments],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    out: list[str] = []
+    reader = threading.Thread(target=lambda: out.append(child.stdout.read()), daemon=True)
+    reader.start()
+    last = ""
+    for line in child.stderr:
+        if line.strip():
+            last = line.strip()
+            if progress is not None:
+                progress(force, last)
+    reader.join()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = code = os.waitstatus_to_exitcode(status)
+    stdout = "".join(out)
+    folder = re.search(r"^\s*revision:\s*(.+)$", stdout, re.MULTILINE)
+    warned = re.search(r"with (\d+) validation warning", stdout)
+    return ForceResult(
+        force=force,
+        exit_code=code,
+        warnings=int(warned.group(1)) if warned else 0,
+        seconds=round(time.perf_counter() - start, 1),
+        report=folder.group(1).strip() if folder and code == 0 else None,
+        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
+        last_line=last.removeprefix("pcc-report: "),
+    )
+
+
+def run_local(jobs: dict[str, list[str]], workers: int, progress: Progress | None = None
+              ) -> list[ForceResult]:
+    """Build every force, ``workers`` child processes at a time; results in force order."""
+    results: dict[str, ForceResult] = {}
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(build_force, force, args, progress): force
+                   for force, args in jobs.items()}
+        for future in as_completed(futures):
+            result = future.result()
+            results[result.force] = result
+            if progress is not None:
+                progress(result.force, f"{result.outcome} in {result.seconds:.0f} s")
+    return [results[force] for force in jobs]
+
+
+def run_dask(jobs: dict[str, list[str]], scheduler: str, progress: Progress | None = None
+             ) -> list[ForceResult]:
+    """Send each force to a Dask distributed cluster as one task; results in force order.
+
+    The workers run :func:`build_force` with the same arguments (absolute paths), so they
+    need the project installed and the data and reports folders at the same paths.
+    """
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    environment = {key: os.environ[key] for key in ("PYTHONPATH",) if key in os.environ}
+    results: dict[str, ForceResult] = {}
+    with Client(scheduler) as client:
+        futures = {client.submit(build_force, force, args, None, environment, pure=False,
+                                 key=f"pcc-report-{force}-{os.getpid()}-{time.time_ns()}"): force
+                   for force, args in jobs.items()}
+        if progress is not None:
+            for force in jobs:
+                progress(force, f"sent to {scheduler}")
+        for future in dask_completed(futures):
+            result = future.result()
+            results[result.force] = result
+            if progress is not None:
+                progress(result.force, f"{result.outcome} in {result.seconds:.0f} s")
+    return [results[force] for force in jobs]
+
+
+class Board:
+    """One live progress line per force: redrawn in place on a terminal, else appended."""
+
+    def __init__(self, forces: list[str], stream=sys.stderr) -> None:  # noqa: ANN001
+        self.forces, self.stream = forces, stream
+        self.lines = {force: "waiting" for force in forces}
+        self.width = max((len(f) for f in forces), default=0)
+        self.live = hasattr(stream, "isatty") and stream.isatty()
+        self.lock = threading.Lock()
+        self.drawn = False
+
+    def update(self, force: str, message: str) -> None:
+        with self.lock:
+            self.lines[force] = message
+            if not self.live:
+                print(f"{force:<{self.width}}  {message}", file=self.stream, flush=True)
+                return
+            if self.drawn:
+                self.stream.write(f"\x1b[{len(self.forces)}F")
+            for name in self.forces:
+                self.stream.write(f"\x1b[2K{name:<{self.width}}  {self.lines[name][:100]}\n")
+            self.stream.flush()
+            self.drawn = True
+
+
+def summary_table(results: list[ForceResult]) -> str:
+    """The closing table: force, outcome, exit code, warnings, seconds, report path."""
+    header = ("force", "outcome", "exit", "warnings", "seconds", "report")
+    rows = [header] + [
+        (r.force, r.outcome, str(r.exit_code), str(r.warnings), f"{r.seconds:.1f}",
+         r.report or r.last_line[:80])
+        for r in results
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True))
+             + "  " + row[-1] for row in rows]
+    built = sum(r.exit_code == 0 for r in results)
+    lines.append(f"{built} of {len(results)} forces built")
+    return "\n".join(lines)
+
+
+def as_records(results: list[ForceResult]) -> list[dict]:
+    return [{**asdict(r), "outcome": r.outcome} for r in results]

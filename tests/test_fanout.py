@@ -1,0 +1,147 @@
+"""run-all: force folders, one process per force, failures isolated, local and on Dask."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pcc_report import fanout
+from pcc_report.cli import main
+from pcc_report.errors import InputError
+
+
+def _root(tmp_path: Path, forces: list[str]) -> Path:
+    root = tmp_path / "street"
+    for force in forces:
+        (root / force).mkdir(parents=True)
+    return root
+
+
+def test_force_folders_lists_every_force_or_checks_the_chosen(tmp_path: Path) -> None:
+    root = _root(tmp_path, ["kent", "btp", "dorset"])
+    (root / ".hidden").mkdir()
+    (root / "notes.txt").write_text("not a force")
+    assert fanout.force_folders(root) == ["btp", "dorset", "kent"]
+    assert fanout.force_folders(root, ["kent", "btp"]) == ["kent", "btp"]
+    with pytest.raises(InputError, match="surrey"):
+        fanout.force_folders(root, ["kent", "surrey"])
+
+
+def test_each_force_gets_its_own_folder_and_the_shared_options(tmp_path: Path) -> None:
+    args = fanout.run_arguments("kent", tmp_path, ["--quarter", "2023-24-Q4"])
+    assert args == ["run", "--force", "kent", "--police-uk", str(tmp_path.absolute() / "kent"),
+                    "--quarter", "2023-24-Q4"]
+
+
+def _failing_jobs(root: Path) -> dict[str, list[str]]:
+    """Forces whose folders hold no police.uk files: each run stops at once (exit 2)."""
+    return {force: fanout.run_arguments(force, root, ["--quarter", "2023-24-Q4",
+                                                      "--out", str(root.parent / "out")])
+            for force in fanout.force_folders(root)}
+
+
+def test_a_failing_force_reports_its_outcome_and_others_still_run(tmp_path: Path) -> None:
+    root = _root(tmp_path, ["alpha", "beta"])
+    jobs = _failing_jobs(root)
+    jobs["beta"][jobs["beta"].index("--quarter") + 1] = "not-a-quarter"
+    seen: list[tuple[str, str]] = []
+    results = fanout.run_local(jobs, 2, lambda force, line: seen.append((force, line)))
+    assert [r.force for r in results] == ["alpha", "beta"]
+    assert [r.exit_code for r in results] == [2, 2]
+    assert {r.outcome for r in results} == {"unusable inputs"}
+    assert "not-a-quarter" in results[1].last_line and "alpha" in results[0].last_line
+    assert {force for force, _ in seen} == {"alpha", "beta"}
+    table = fanout.summary_table(results)
+    assert "0 of 2 forces built" in table and "unusable inputs" in table
+
+
+def test_run_all_exit_code_says_whether_every_force_was_built(tmp_path: Path, capsys) -> None:
+    root = _root(tmp_path, ["alpha"])
+    code = main(["run-all", "--quarter", "2023-24-Q4", "--police-uk", str(root),
+                 "--out", str(tmp_path / "out"), "--jobs", "1"])
+    assert code == 1
+    assert "0 of 1 forces built" in capsys.readouterr().out
+
+
+def test_board_prints_one_line_per_update_when_not_a_terminal() -> None:
+    stream = io.StringIO()
+    board = fanout.Board(["kent", "btp"], stream)
+    board.update("btp", "[1/8] Reading")
+    board.update("kent", "built in 3 s")
+    assert stream.getvalue().splitlines() == ["btp   [1/8] Reading", "kent  built in 3 s"]
+
+
+def test_forces_run_as_tasks_on_a_dask_local_cluster(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    root = _root(tmp_path, ["alpha", "beta"])
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        results = fanout.run_dask(_failing_jobs(root), cluster.scheduler_address)
+    assert [(r.force, r.exit_code) for r in results] == [("alpha", 2), ("beta", 2)]
+    assert all("alpha" in r.last_line or "beta" in r.last_line for r in results)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_forces_run_on_dask_scheduler_and_worker_processes(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+    if dask is None:
+        pytest.skip("the dask command is not installed")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--no-dashboard"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        root = _root(tmp_path, ["alpha", "beta"])
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                results = fanout.run_dask(_failing_jobs(root), address)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+        assert [(r.force, r.outcome) for r in results] == [("alpha", "unusable inputs"),
+                                                            ("beta", "unusable inputs")]
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@pytest.mark.e2e
+def test_run_all_builds_what_run_builds_alone(police_uk: Path, tmp_path: Path) -> None:
+    """Two small real forces through run-all, one again with run: identical reports."""
+    street = police_uk / "street"
+    options = ["--quarter", "2023-24-Q4", "--allow-missing"]
+    assert main(["run-all", "--police-uk", str(street), "--forces", "dyfed-powys,city-of-london",
+                 "--out", str(tmp_path / "all"), "--jobs", "2", *options]) == 0
+    assert main(["run", "--force", "dyfed-powys", "--police-uk", str(street / "dyfed-powys"),
+                 "--out", str(tmp_path / "alone"), "--no-cache", *options]) == 0
+    together = tmp_path / "all" / "dyfed-powys" / "2023-24-Q4" / "r1" / "public"
+    alone = tmp_path / "alone" / "dyfed-powys" / "2023-24-Q4" / "r1" / "public"
+    files = sorted(p.relative_to(alone) for p in alone.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(together) for p in together.rglob("*") if p.is_file())
+    for rel in files:
+        if rel.as_posix() != "manifest.json":  # its run record (who, when) differs
+            assert (alone / rel).read_bytes() == (together / rel).read_bytes(), rel
+    assert (tmp_path / "all" / "city-of-london" / "2023-24-Q4" / "r1" / "public"
+            / "manifest.json").is_file()
