@@ -22,6 +22,21 @@ from pcc_report.publish import Reservation
 
 BOOK_DIR = PROJECT_ROOT / "book"
 BOOK_CONFIG = PROJECT_ROOT / "_config.yml"
+#: The panel paper's LaTeX templates: page layout, then the front sheet (see each file).
+LATEX_TEMPLATES = (BOOK_DIR / "latex" / "preamble.tex", BOOK_DIR / "latex" / "front-sheet.tex")
+#: The running header's edition marking, per edition.
+EDITION_MARKING = {"public": "Public edition"}
+
+
+def latex_preamble(panel: str, meeting: str | None, edition: str = "public") -> str:
+    """The paper's preamble: the running header's values as macros, then the templates."""
+    from pcc_report.typeset import latex_escape
+
+    values = {"pccPanel": panel, "pccMeeting": f"Meeting {meeting or 'date to be confirmed'}",
+              "pccEdition": EDITION_MARKING.get(edition, edition)}
+    macros = "".join(rf"\newcommand{{\{name}}}{{{latex_escape(value)}}}" + "\n"
+                     for name, value in values.items())
+    return macros + "".join(path.read_text(encoding="utf-8") for path in LATEX_TEMPLATES)
 
 
 def book_config(
@@ -39,6 +54,8 @@ def book_config(
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx_config["today"] = f"{force.panel}: meeting {meeting or 'date to be confirmed'}"
     sphinx_config["html_title"] = title
+    sphinx_config.setdefault("latex_elements", {})["preamble"] = latex_preamble(force.panel,
+                                                                                meeting)
     return config
 
 
@@ -71,6 +88,8 @@ def assemble(
         shutil.copy(page, book_dir / page.name)
         static_pages.append(page.stem)
     config = book_config(force, quarter, meeting, reservation)
+    appendix = [s.name for s in sections if s.part == "appendix"] + static_pages
+    config["sphinx"]["config"]["pcc_appendix_start"] = appendix[0] if appendix else ""
     (book_dir / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False),
                                           encoding="utf-8")
     (book_dir / "_toc.yml").write_text(
