@@ -49,17 +49,18 @@ class Page:
     def area(self) -> tuple[float, float, float, float]:
         """The box every word must lie in: text block, header and footer (x0, y0, x1, y1).
 
-        On a landscape page (pdflscape turns the page) the paper's top is its left edge.
+        A landscape page (pdflscape turns it for reading) keeps the portrait header and
+        footer: read across, the footer is at the left edge and the header at the right.
         """
         if self.landscape:
-            return (TOP - HEADER_ROOM, SIDE, self.width - BOTTOM + FOOTER_ROOM,
+            return (BOTTOM - FOOTER_ROOM, SIDE, self.width - TOP + HEADER_ROOM,
                     self.height - SIDE)
         return (SIDE, TOP - HEADER_ROOM, self.width - SIDE, self.height - BOTTOM + FOOTER_ROOM)
 
     def body_words(self) -> list[Word]:
         """Words of the text block proper (not the running header or footer)."""
         if self.landscape:
-            return [w for w in self.words if TOP <= w.x0 and w.x1 <= self.width - BOTTOM]
+            return [w for w in self.words if BOTTOM <= w.x0 and w.x1 <= self.width - TOP]
         return [w for w in self.words if TOP <= w.y0 and w.y1 <= self.height - BOTTOM]
 
 
@@ -69,15 +70,30 @@ _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax=
 
 
 def read_pages(pdf: Path) -> list[Page]:
-    """Every page with every word's box, from ``pdftotext -bbox``."""
+    """Every page with every word's box, from ``pdftotext -bbox``.
+
+    The boxes are in the page's reading orientation, but the page size is given unturned;
+    a page turned by 90 degrees (``pdfinfo``'s "rot") gets its width and height swapped.
+    """
     done = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
                           text=True, check=True)
+    turned = _turned_pages(pdf)
     pages = []
     for number, match in enumerate(_PAGE.finditer(done.stdout), start=1):
         words = tuple(Word(unescape(w[4]), *map(float, w[:4]))
                       for w in _WORD.findall(match.group(3)))
-        pages.append(Page(number, float(match.group(1)), float(match.group(2)), words))
+        width, height = float(match.group(1)), float(match.group(2))
+        if number in turned:
+            width, height = height, width
+        pages.append(Page(number, width, height, words))
     return pages
+
+
+def _turned_pages(pdf: Path) -> set[int]:
+    done = subprocess.run(["pdfinfo", "-f", "1", "-l", str(page_count(pdf)), str(pdf)],
+                          capture_output=True, text=True, check=True)
+    return {int(n) for n, rot in re.findall(r"^Page\s+(\d+) rot:\s+(\d+)", done.stdout, re.M)
+            if int(rot) % 180 == 90}
 
 
 def page_count(pdf: Path) -> int:

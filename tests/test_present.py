@@ -103,3 +103,11 @@ def test_paragraphs_and_bullets_escape_each_item() -> None:
     assert [m.data for m in paragraphs(["One *x*.", "Two."])] == ["One \\*x\\*.", "Two."]
     assert paragraphs([]) == []
     assert bullets(["a_b", "c"]).data == "- a\\_b\n- c"
+
+
+def test_columns_of_figures_are_right_aligned_even_when_already_text(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"Measure": ["Burglary", "Robbery"], "Latest": ["1,572", "78.5% (a)"],
+                          "Rating": ["Green ↓", "Red ↑"]})
+    assert Outputs(tmp_path).table(frame, "f", "F").numeric == (False, True, False)
+    empty = Outputs(tmp_path).table(frame.iloc[:0], "e", "E")
+    assert empty.numeric == (False, False, False) and empty.rows == ()

@@ -113,7 +113,9 @@ class Outputs:
             )
             for record in frame.itertuples(index=False)
         )
-        numeric = tuple(c in formats or c in align_right for c in frame.columns)
+        columns = list(zip(*rows, strict=True)) or [()] * len(frame.columns)
+        numeric = tuple(c in formats or c in align_right or _figures(column)
+                        for c, column in zip(frame.columns, columns, strict=True))
         return DisplayTable(
             name=name, caption=" ".join(caption.split()),
             headers=tuple(str(c) for c in frame.columns), rows=rows, numeric=numeric,
@@ -168,6 +170,15 @@ class Outputs:
             f":::{{figure}} {path.as_posix()}\n:alt: {alt_text}\n:name: fig-{name}\n\n"
             f"{md_escape(caption)}\n:::\n"
         )
+
+
+_FIGURE = re.compile(r"^[-+]?[£]?\d[\d,.]*%?( |$)")
+
+
+def _figures(cells: tuple[str, ...]) -> bool:
+    """A column of figures (already formatted as text): every cell starts with a number."""
+    shown = [c for c in cells if c]
+    return bool(shown) and all(_FIGURE.match(c) for c in shown)
 
 
 def fingerprint(sha256: str) -> str:
