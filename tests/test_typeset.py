@@ -125,14 +125,7 @@ def test_sphinx_extension_passes_marked_latex_through_and_opens_the_appendices()
     doc += nodes.math_block("", LATEX_MARK + "\n\\begin{longtable}")
     doc += nodes.math_block("", "x^2")  # real maths stays maths
 
-    class App:
-        class config:  # noqa: N801
-            pcc_appendix_start = "definitions"
-
-        class env:  # noqa: N801
-            docname = "definitions"
-
-    sphinx_latex._raw_latex(App, doc)
+    sphinx_latex.pass_latex_through(doc, "definitions", "definitions")
     raws = list(doc.findall(nodes.raw))
     assert [r.astext() for r in raws] == ["\\pccAppendix\n", LATEX_MARK + "\n\\begin{longtable}"]
     assert all(r["format"] == "latex" for r in raws)

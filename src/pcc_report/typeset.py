@@ -184,7 +184,7 @@ class DisplayTable:
             LATEX_MARK,
             r"\begin{pccLandscape}" if lay.orientation == "landscape" else "",
             rf"\begingroup{lay.font}\pccTableSetup",
-            rf"\begin{{longtable}}[l]{{{columns}}}",
+            rf"\begin{{longtable}}[c]{{{columns}}}",
             rf"\caption{{{latex_escape(self.caption)}}}\label{{tbl-{self.name}}}\\",
             r"\toprule", header, r"\midrule", r"\endfirsthead",
             rf"\multicolumn{{{len(self.headers)}}}{{l}}{{\pccContinued}}\\",
