@@ -158,7 +158,7 @@ class DisplayTable:
                 rag = rag_of(cell)
                 if rag:
                     classes.append(f"rag-{rag}")
-                shown = _html_cell(cell)
+                shown = html.escape(cell)
                 if i == self.group and not starts:
                     classes.append("pcc-repeat")
                     shown = f'<span class="visually-hidden">{shown}</span>'
@@ -205,17 +205,6 @@ class DisplayTable:
         lines += [r"\end{longtable}", r"\endgroup",
                   r"\end{pccLandscape}" if lay.orientation == "landscape" else ""]
         return "\n".join(line for line in lines if line) + "\n"
-
-
-def _html_cell(cell: str) -> str:
-    """Escaped cell text with every number kept on one line (no "11,08 / 6" wraps)."""
-    out, last = [], 0
-    for match in _NUMBER.finditer(cell):
-        out.append(html.escape(cell[last : match.start()]))
-        out.append(f'<span class="pcc-nowrap">{html.escape(match.group(0))}</span>')
-        last = match.end()
-    out.append(html.escape(cell[last:]))
-    return "".join(out)
 
 
 def _latex_unbreakable_numbers(text: str) -> str:
