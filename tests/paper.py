@@ -114,7 +114,8 @@ def colour_share(png: Path, rgb: tuple[int, int, int], tolerance: int = 12) -> f
     from PIL import Image
 
     with Image.open(png) as image:
-        pixels = list(image.convert("RGB").getdata())
+        data = image.convert("RGB").tobytes()
+    pixels = list(zip(data[0::3], data[1::3], data[2::3], strict=True))
     near = sum(1 for p in pixels
                if all(abs(a - b) <= tolerance for a, b in zip(p, rgb, strict=True)))
     return near / len(pixels)
