@@ -60,6 +60,25 @@ def test_assemble_writes_config_toc_and_static_pages_beside_the_notebooks(tmp_pa
     written = yaml.safe_load((tmp_path / "_toc.yml").read_text(encoding="utf-8"))
     assert written == book.table_of_contents(planned, static)
     config = yaml.safe_load((tmp_path / "_config.yml").read_text(encoding="utf-8"))
+    # the appendices (lettered in the PDF) start at the registry's first appendix section
+    first_appendix = next(spec.name for spec in REGISTRY if spec.part == "appendix")
+    assert config["sphinx"]["config"].pop("pcc_appendix_start") == first_appendix
     assert config == book.book_config(force, QUARTER, None, FIRST)
     for extra in ("_static", "_templates"):
         assert (tmp_path / extra).is_dir() == (book.BOOK_DIR / extra).is_dir()
+
+
+def test_latex_preamble_defines_the_running_header_then_reads_the_templates() -> None:
+    demo = load_force_config("demoshire")
+    config = book.book_config(demo, QUARTER, "12 December 2022", FIRST)
+    preamble = config["sphinx"]["config"]["latex_elements"]["preamble"]
+    assert f"\\newcommand{{\\pccPanel}}{{{demo.panel}}}" in preamble
+    assert "\\newcommand{\\pccMeeting}{Meeting 12 December 2022}" in preamble
+    assert "\\newcommand{\\pccEdition}{Public edition}" in preamble
+    for template in book.LATEX_TEMPLATES:
+        assert template.read_text(encoding="utf-8") in preamble
+    # the header prints the edition macro, so an edition changes one definition
+    assert "\\pccEdition" in book.LATEX_TEMPLATES[0].read_text(encoding="utf-8")
+    marked = book.latex_preamble("P & Q", None, "restricted-test")
+    assert "\\newcommand{\\pccPanel}{P \\& Q}" in marked
+    assert "{Meeting date to be confirmed}" in marked

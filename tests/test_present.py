@@ -35,15 +35,26 @@ def test_csv_cells_that_look_like_formulas_are_neutralised() -> None:
     assert csv_safe(-5) == -5  # numbers stay numbers
 
 
-def test_table_writes_csv_and_a_captioned_myst_table(tmp_path: Path) -> None:
+def test_table_writes_csv_and_carries_an_html_and_a_latex_rendering(tmp_path: Path) -> None:
     frame = pd.DataFrame({"District": ["=cmd|' /C calc'!A0", "Preston"], "Crimes": [1200, 35]})
-    md = Outputs(tmp_path).table(frame, "t", "Crimes by district",
-                                 formats={"Crimes": lambda v: f"{v:,}"}).data
-    assert md.startswith(":::{table} Crimes by district\n:name: tbl-t\n:class: longtable\n"
-                         ":widths: 18 5\n")
-    assert "| Preston | 35 |" in md and "| \\=cmd\\|' /C calc'!A0 | 1,200 |" in md
+    table = Outputs(tmp_path).table(frame, "t", "Crimes by district",
+                                    formats={"Crimes": lambda v: f"{v:,}"})
     written = (tmp_path / "t.csv").read_text()
     assert written == "District,Crimes\n'=cmd|' /C calc'!A0,1200\nPreston,35\n"
+    assert table.rows == (("=cmd|' /C calc'!A0", "1,200"), ("Preston", "35"))
+    assert table.numeric == (False, True)  # formatted columns are figures
+    html, latex = table._repr_html_(), table._repr_latex_()
+    assert 'id="tbl-t"' in html and "<caption>Crimes by district</caption>" in html
+    assert r"\caption{Crimes by district}" in latex and r"\mbox{1,200}" in latex
+    assert "|" not in repr(table)  # the plain-text fallback is not a table
+
+
+def test_table_groups_by_a_named_column(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"Priority": ["A", "A", "B"], "Measure": ["x", "y", "z"]})
+    table = Outputs(tmp_path).table(frame, "g", "Grouped", group="Priority")
+    assert table.group == 0
+    body = table._repr_latex_().split(r"\endlastfoot")[1]
+    assert [line.split(" & ")[0] for line in body.splitlines() if " & " in line] == ["A", "", "B"]
 
 
 def test_number_formats() -> None:
@@ -61,10 +72,11 @@ def test_output_name_joins_its_parts() -> None:
 def test_comparison_table_labels_the_windows_and_formats_the_changes(tmp_path: Path) -> None:
     table = pd.DataFrame({"District": ["North"], "previous": [1000], "latest": [1250],
                           "change": [250], "pct_change": [25.0]})
-    md = Outputs(tmp_path).comparison_table(table, "c", "Caption", previous="Before",
-                                            latest="Now").data
-    assert "| District | Before | Now | Change | % change |" in md
-    assert "| North | 1,000 | 1,250 | \\+250 | \\+25.0% |" in md  # "+" escaped as Markdown
+    shown = Outputs(tmp_path).comparison_table(table, "c", "Caption", previous="Before",
+                                               latest="Now")
+    assert shown.headers == ("District", "Before", "Now", "Change", "% change")
+    assert shown.rows == (("North", "1,000", "1,250", "+250", "+25.0%"),)
+    assert shown.numeric == (False, True, True, True, True)
     assert (tmp_path / "c.csv").read_text() == (
         "District,Before,Now,Change,% change\nNorth,1000,1250,250,25.0\n")
 
@@ -91,3 +103,11 @@ def test_paragraphs_and_bullets_escape_each_item() -> None:
     assert [m.data for m in paragraphs(["One *x*.", "Two."])] == ["One \\*x\\*.", "Two."]
     assert paragraphs([]) == []
     assert bullets(["a_b", "c"]).data == "- a\\_b\n- c"
+
+
+def test_columns_of_figures_are_right_aligned_even_when_already_text(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"Measure": ["Burglary", "Robbery"], "Latest": ["1,572", "78.5% (a)"],
+                          "Rating": ["Green ↓", "Red ↑"]})
+    assert Outputs(tmp_path).table(frame, "f", "F").numeric == (False, True, False)
+    empty = Outputs(tmp_path).table(frame.iloc[:0], "e", "E")
+    assert empty.numeric == (False, False, False) and empty.rows == ()

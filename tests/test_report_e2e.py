@@ -89,7 +89,7 @@ def test_headline_figures_in_html_match_an_independent_count(lancashire_report, 
 
 def test_headline_figures_in_the_pdf(lancashire_report, headline) -> None:
     text = _pdf_text(lancashire_report.pdf)
-    assert "Lancashire Constabulary" in text and "Quarter 2 2022/23" in text
+    assert "Lancashire Police and Crime Panel" in text and "Quarter 2 2022/23" in text
     assert "Contents" in text or "CONTENTS" in text
     for figure in (headline["latest"], headline["previous"], headline["change"]):
         assert figure in text

@@ -29,6 +29,26 @@ from pcc_report.publish import Reservation
 
 BOOK_DIR = PROJECT_ROOT / "book"
 BOOK_CONFIG = PROJECT_ROOT / "_config.yml"
+#: The panel paper's LaTeX templates: page layout, then the front sheet (see each file).
+LATEX_TEMPLATES = (BOOK_DIR / "latex" / "preamble.tex", BOOK_DIR / "latex" / "front-sheet.tex")
+#: The running header's edition marking of an edition without a banner (the public one); a
+#: restricted edition's header carries its banner, "RESTRICTED: not for publication".
+PUBLIC_MARKING = "Public edition"
+
+
+def latex_preamble(panel: str, meeting: str | None, marking: str = PUBLIC_MARKING) -> str:
+    """The paper's preamble: the running header's values as macros, then the templates.
+
+    ``marking`` is printed in bold in the header of every page (``book/latex/preamble.tex``
+    uses it in the ``normal`` and ``plain`` page styles, front sheet and landscape pages too).
+    """
+    from pcc_report.typeset import latex_escape
+
+    values = {"pccPanel": panel, "pccMeeting": f"Meeting {meeting or 'date to be confirmed'}",
+              "pccEdition": marking}
+    macros = "".join(rf"\newcommand{{\{name}}}{{{latex_escape(value)}}}" + "\n"
+                     for name, value in values.items())
+    return macros + "".join(path.read_text(encoding="utf-8") for path in LATEX_TEMPLATES)
 
 
 def book_config(
@@ -55,30 +75,10 @@ def book_config(
     sphinx_config["html_title"] = title
     if edition is not None and edition.banner:
         config.setdefault("html", {})["announcement"] = edition.banner
-        latex = sphinx_config.setdefault("latex_elements", {})
-        latex["preamble"] = latex.get("preamble", "") + latex_banner(edition.banner)
+    marking = edition.banner if edition is not None and edition.banner else PUBLIC_MARKING
+    sphinx_config.setdefault("latex_elements", {})["preamble"] = latex_preamble(
+        force.panel, meeting, marking)
     return config
-
-
-def latex_banner(banner: str) -> str:
-    """LaTeX preamble putting ``banner`` in the header of every page, chapter openings too.
-
-    Sphinx's LaTeX uses the fancyhdr page styles ``normal`` (ordinary pages) and ``plain``
-    (chapter pages); ``empty`` (the title page, blank pages) is redefined too, so no page is
-    without the mark.
-    """
-    text = banner.replace("\\", "").replace("{", "").replace("}", "")
-    header = f"\\fancyhead[C]{{\\textbf{{{text}}}}}"
-    return (
-        "\n\\makeatletter\n"
-        f"\\fancypagestyle{{normal}}{{\\fancyhf{{}}{header}\\fancyfoot[C]{{\\thepage}}"
-        "\\renewcommand{\\headrulewidth}{0.4pt}}\n"
-        f"\\fancypagestyle{{plain}}{{\\fancyhf{{}}{header}\\fancyfoot[C]{{\\thepage}}"
-        "\\renewcommand{\\headrulewidth}{0.4pt}}\n"
-        f"\\fancypagestyle{{empty}}{{\\fancyhf{{}}{header}"
-        "\\renewcommand{\\headrulewidth}{0pt}}\n"
-        "\\makeatother\n"
-    )
 
 
 def mark_sections(edition: Edition, planned: list[Section]) -> list[Section]:
@@ -119,6 +119,8 @@ def assemble(
         shutil.copy(page, book_dir / page.name)
         static_pages.append(page.stem)
     config = book_config(force, quarter, meeting, reservation, edition)
+    appendix = [s.name for s in sections if s.part == "appendix"] + static_pages
+    config["sphinx"]["config"]["pcc_appendix_start"] = appendix[0] if appendix else ""
     (book_dir / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False),
                                           encoding="utf-8")
     (book_dir / "_toc.yml").write_text(

@@ -1,10 +1,11 @@
 """Turn computed tables and charts into safe book content and audit files.
 
-Every table a section shows goes through :func:`show_table`, which writes the same
-numbers as a CSV file for the audit trail and returns MyST Markdown that Jupyter Book
-typesets as a real table in both the HTML and the PDF. Input text is data: every value
-is escaped so that a crime type or district name can never inject HTML, Markdown or
-LaTeX, and CSV text cells are neutralised against spreadsheet formula injection.
+Every table a section shows goes through :meth:`Outputs.table`, which writes the same
+numbers as a CSV file for the audit trail and returns a table with an HTML and a LaTeX
+rendering (:mod:`pcc_report.typeset`), so the HTML pages and the PDF each get a real table.
+Input text is data: every value is escaped so that a crime type or district name can never
+inject HTML, Markdown or LaTeX, and CSV text cells are neutralised against spreadsheet
+formula injection.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 from IPython.display import Markdown
+
+from pcc_report.typeset import DisplayTable, FrontSheet
 
 # Characters that start Markdown, MyST or HTML syntax anywhere in a line, and the
 # marks that only matter at the start of a line (headings, lists, fences, quotes).
@@ -91,41 +94,48 @@ class Outputs:
         *,
         formats: dict[str, object] | None = None,
         align_right: tuple[str, ...] = (),
-    ) -> Markdown:
-        """Write ``frame`` to ``<name>.csv`` and return it as a captioned MyST table.
+        group: str | None = None,
+    ) -> DisplayTable:
+        """Write ``frame`` to ``<name>.csv`` and return it as a table for the book.
 
-        Tables are typeset as LaTeX longtables so that a long one breaks across pages, with
-        column widths in proportion to their content so that wide tables wrap within A4.
-
-        ``formats`` maps a column to a function that renders its values as text for the
-        page; the CSV keeps the unformatted numbers.
+        The result carries an HTML and a LaTeX rendering of the same cells (see
+        :mod:`pcc_report.typeset`): the HTML pages and the PDF each get a real table, typeset
+        for their medium. ``formats`` maps a column to a function that renders its values as
+        text for the page (such columns are figures, right-aligned); the CSV keeps the
+        unformatted numbers. ``group`` names a column shown once per run of equal values.
         """
+        self._write_csv(frame, name)
+        formats = formats or {}
+        rows = tuple(
+            tuple(
+                " ".join(str(formats[c](v) if c in formats else v).split())
+                for c, v in zip(frame.columns, record, strict=True)
+            )
+            for record in frame.itertuples(index=False)
+        )
+        columns = list(zip(*rows, strict=True)) or [()] * len(frame.columns)
+        numeric = tuple(c in formats or c in align_right or _figures(column)
+                        for c, column in zip(frame.columns, columns, strict=True))
+        return DisplayTable(
+            name=name, caption=" ".join(caption.split()),
+            headers=tuple(str(c) for c in frame.columns), rows=rows, numeric=numeric,
+            group=None if group is None else list(frame.columns).index(group),
+        )
+
+    def front_sheet(self, frame: pd.DataFrame) -> FrontSheet:
+        """The front sheet's (item, detail) rows as the paper's first page (and a CSV)."""
+        self._write_csv(frame, "front-sheet")
+        return FrontSheet(tuple((str(k), str(v)) for k, v in frame.itertuples(index=False)))
+
+    def _write_csv(self, frame: pd.DataFrame, name: str) -> None:
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         frame.map(csv_safe).to_csv(
             self.tables_dir / f"{name}.csv", index=False, lineterminator="\n"
         )
-        formats = formats or {}
-        header = "| " + " | ".join(md_escape(c) for c in frame.columns) + " |"
-        rule = "|" + "|".join(
-            "--:" if (c in align_right or c in formats) else ":--" for c in frame.columns
-        ) + "|"
-        rows = []
-        for record in frame.itertuples(index=False):
-            cells = []
-            for column, value in zip(frame.columns, record, strict=True):
-                text = formats[column](value) if column in formats else value
-                cells.append(md_escape(text))
-            rows.append("| " + " | ".join(cells) + " |")
-        body = "\n".join([header, rule, *rows])
-        widths = " ".join(str(w) for w in _column_widths(frame, formats))
-        return Markdown(
-            f":::{{table}} {md_escape(caption)}\n:name: tbl-{name}\n:class: longtable\n"
-            f":widths: {widths}\n\n{body}\n:::\n"
-        )
 
     def comparison_table(
         self, table: pd.DataFrame, name: str, caption: str, *, previous: str, latest: str
-    ) -> Markdown:
+    ) -> DisplayTable:
         """A latest-against-previous comparison (``crime.compare_by``) as a captioned table.
 
         The window columns take the periods' labels as headers, so a window with missing
@@ -162,15 +172,13 @@ class Outputs:
         )
 
 
-def _column_widths(frame: pd.DataFrame, formats: dict) -> list[int]:
-    """Relative column widths from the longest text in each column (header included)."""
-    widths = []
-    for column in frame.columns:
-        render = formats.get(column, str)
-        cells = [len(str(render(v))) for v in frame[column]] if len(frame) else []
-        longest = max([len(str(column)) // 2, *cells, 1])
-        widths.append(max(4, min(30, longest)))
-    return widths
+_FIGURE = re.compile(r"^[-+]?[£]?\d[\d,.]*%?( |$)")
+
+
+def _figures(cells: tuple[str, ...]) -> bool:
+    """A column of figures (already formatted as text): every cell starts with a number."""
+    shown = [c for c in cells if c]
+    return bool(shown) and all(_FIGURE.match(c) for c in shown)
 
 
 def fingerprint(sha256: str) -> str:

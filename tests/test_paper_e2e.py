@@ -1,0 +1,103 @@
+"""The PDF is a panel paper: checked on the rendered pages of the demonstration report and of a
+real Lancashire quarter (which skips, saying why, where ../shared/data is absent)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+from paper import colour_share, page_count, read_pages, render_page
+
+pytestmark = pytest.mark.e2e
+
+STYLESHEET = Path(__file__).resolve().parents[1] / "book" / "_static" / "report.css"
+
+
+@pytest.fixture(scope="module", params=["demonstration", "lancashire"])
+def paper(request) -> dict:
+    """(pdf, report folder) of each report, built once per session by conftest's fixtures."""
+    if request.param == "demonstration":
+        folder = request.getfixturevalue("demo_report")["report"]
+        pdf = next(folder.glob("*.pdf"))
+    else:
+        result = request.getfixturevalue("lancashire_report")
+        folder, pdf = result.report_dir, result.pdf
+    return {"pdf": pdf, "folder": folder, "pages": read_pages(pdf)}
+
+
+def _flat(text: str) -> str:
+    """Words joined by single spaces, with line-end hyphenation undone."""
+    return re.sub(r"(\w)- (\w)", r"\1\2", " ".join(text.split()))
+
+
+def test_no_word_lies_outside_the_text_area(paper) -> None:
+    outside = []
+    for page in paper["pages"]:
+        x0, y0, x1, y1 = page.area()
+        outside += [(page.number, w.text, round(w.x0), round(w.y0), round(w.x1), round(w.y1))
+                    for w in page.words
+                    if w.x0 < x0 - 1 or w.y0 < y0 - 1 or w.x1 > x1 + 1 or w.y1 > y1 + 1]
+    assert not outside, f"{len(outside)} word(s) outside the text area, e.g. {outside[:5]}"
+
+
+def test_page_one_is_the_front_sheet(paper) -> None:
+    with (paper["folder"] / "data" / "tables" / "front-sheet.csv").open(encoding="utf-8") as f:
+        fields = [(row["Item"], row["Detail"]) for row in csv.DictReader(f)]
+    assert len(fields) >= 6
+    first = _flat(paper["pages"][0].text)
+    for item, detail in fields:
+        assert item in first, item
+        assert _flat(detail) in first, detail
+    assert "Contents" in paper["pages"][1].text  # then the contents
+
+
+def test_every_page_says_page_x_of_y(paper) -> None:
+    total = page_count(paper["pdf"])
+    assert len(paper["pages"]) == total
+    for page in paper["pages"]:
+        assert f"Page {page.number} of {total}" in page.text, page.number
+
+
+def test_no_page_is_blank(paper) -> None:
+    blank = [p.number for p in paper["pages"] if len(p.body_words()) < 5]
+    assert not blank, f"pages with nothing but header and footer: {blank}"
+
+
+def test_no_chapter_headings(paper) -> None:
+    for page in paper["pages"]:
+        assert not re.search(r"\bchapter\b", page.text, re.I), page.number
+
+
+def _stylesheet_backgrounds() -> dict[str, tuple[int, int, int]]:
+    css = STYLESHEET.read_text(encoding="utf-8")
+    found = re.findall(r"td\.rag-(\w+)\s*\{\s*background:\s*#([0-9a-fA-F]{6})", css)
+    return {rag: tuple(int(hexa[i : i + 2], 16) for i in (0, 2, 4)) for rag, hexa in found}
+
+
+def test_part2_table_page_shows_shaded_rag_cells(paper, tmp_path) -> None:
+    with (paper["folder"] / "data" / "tables" / "part2-performance.csv").open(
+            encoding="utf-8") as f:
+        ratings = " ".join(" ".join(row.values()) for row in csv.DictReader(f))
+    given = {rag for rag in ("green", "amber", "red") if rag.capitalize() in ratings}
+    assert given, "the Part 2 table gives no RAG rating"
+    # the table runs from its caption's page to the page of the notes that follow it
+    numbers = [p.number for p in paper["pages"] if "Part 2: performance against the plan" in p.text]
+    assert numbers, "no page shows the Part 2 table"
+    end = next(p.number for p in paper["pages"]
+               if p.number >= numbers[0] and "Notes to the table" in p.text)
+    pages = paper["pages"][numbers[0] - 1 : end]
+    colours = _stylesheet_backgrounds()
+    seen = set()
+    for page in pages:
+        png = render_page(paper["pdf"], page.number, tmp_path)
+        seen |= {rag for rag in given if colour_share(png, colours[rag]) > 0.0005}
+    assert seen == given
+
+
+def test_html_pages_carry_no_thebe_and_no_remote_address(paper) -> None:
+    for page in (paper["folder"] / "html").glob("*.html"):
+        source = page.read_text(encoding="utf-8")
+        assert "thebe" not in source.lower(), page.name
+        assert "unpkg.com" not in source, page.name
