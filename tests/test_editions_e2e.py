@@ -90,7 +90,7 @@ def _texts(folder: Path) -> dict[str, str]:
         if path.suffix == ".pdf":
             found[name] = " ".join(_pdf_pages(path))
         elif path.suffix == ".parquet":
-            found[name] = pq.read_table(path).to_pandas().to_csv()
+            found[name] = pq.read_table(path).to_pandas().to_csv(index=False)  # values only
         else:
             found[name] = path.read_bytes().decode("utf-8", errors="ignore")
     return found
