@@ -157,8 +157,8 @@ def test_rag_key_explains_every_rating_the_tables_give():
         # pooled .825, se = .053735, z = .05/.0537 = 0.93: better but not significant
         (85, "Green", "no significant change", "Green"),
         # pooled .75, se = .061237, z = -.10/.0612 = -1.63, p = .10: 10 points worse would be
-        # plain Red, but the fall is not significant, so it is Amber, not a deterioration
-        (70, "Red", "no significant change", "Amber"),
+        # plain Red, but the fall is not significant: no significant change, Green
+        (70, "Red", "no significant change", "Green"),
         # pooled .70, se = .064807, z = -.20/.0648 = -3.09
         (60, "Red", "significant deterioration", "Red"),
     ],
@@ -167,15 +167,15 @@ def test_survey_rating_follows_significance(now, plain, classification, rag):
     significance = proportion_change(now, 100, 80, 100)
     assert significance.classification == classification
     assert compare(now, 80, "higher_is_better", 2.0, "points").rag == plain
-    r = rate(now, 80, "higher_is_better", 2.0, "points", significance=significance)
+    r = rate(now, 80, "higher_is_better", 2.0, "points", test=significance)
     assert r.rag == rag
     assert r.change == pytest.approx(now - 80) and r.direction == ("up" if now > 80 else "down")
 
 
 def test_survey_rule_keeps_not_available_and_not_rated():
     significant = proportion_change(90, 100, 60, 100)
-    assert rate(None, 60, "higher_is_better", significance=significant).rag == "Not available"
-    assert rate(90, 60, "neutral", significance=significant).rag == "Not rated"
+    assert rate(None, 60, "higher_is_better", test=significant).rag == "Not available"
+    assert rate(90, 60, "neutral", test=significant).rag == "Not rated"
 
 
 def test_partial_total_is_not_rated():
