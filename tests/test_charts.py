@@ -27,7 +27,9 @@ def test_monthly_trend_plots_each_month_and_shades_the_highlighted_window() -> N
     [line] = ax.get_lines()
     assert list(line.get_ydata()) == [5, 7, 6, 9, 4, 8]
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Crime", "Month", "Crimes")
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["2022-01", "2022-04"]
+    # quarter months as "Jan 22", and the last month (June) always labelled
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Jan 22", "Apr 22", "Jun 22"]
+    assert list(ax.get_xticks(minor=True)) == [-0.5]  # the year marked at its January
     [band] = ax.patches
     # Months 4 to 6 are positions 3 to 5; the band covers them to their half-way marks.
     assert band.get_x() == pytest.approx(2.5) and band.get_width() == pytest.approx(3.0)

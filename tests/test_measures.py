@@ -379,8 +379,8 @@ def test_absent_return_is_not_available_never_zero():
 def test_spc_on_monthly_percentages_with_target_and_gaps():
     rows = {m: (1000, 950) for m in months("2020-01", "2022-12") if m != "2022-02"}
     a = assess(CALLS_999, None, calls(rows), report_windows(Month(2022, 12)))
-    # 36 months to December 2022, one missing: 35 points at 95% -> XmR, gap recorded
-    assert a.spc.chart_type == "xmr" and len(a.spc.points) == 35
+    # 36 months to December 2022, one missing: 35 points at 95% -> a p′ chart, gap recorded
+    assert a.spc.chart_type == "p" and len(a.spc.points) == 35
     assert a.spc.missing_points == ("2022-02",)
     assert a.spc.points[0].label == "2020-01" and a.spc.points[0].value == pytest.approx(95.0)
     assert a.spc.target == 90.0

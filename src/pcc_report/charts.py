@@ -55,9 +55,9 @@ def _month_axis(ax, months: list[str]) -> None:  # noqa: ANN001
         ticks.append(last)
     ax.set_xticks(ticks)
     ax.set_xticklabels([month_label(months[i]) for i in ticks], rotation=45, ha="right")
-    for i, m in enumerate(months):
-        if str(m)[5:7] == "01":
-            ax.axvline(i - 0.5, color="0.75", linewidth=0.8, zorder=0)
+    januaries = [i - 0.5 for i, m in enumerate(months) if str(m)[5:7] == "01"]
+    ax.set_xticks(januaries, minor=True)
+    ax.grid(which="minor", axis="x", color="0.6", linewidth=0.9)
 
 
 def monthly_trend(

@@ -282,7 +282,7 @@ def part2_notes(ctx: SectionContext) -> list[str]:
     notes.append(rating_wording.counts_test_example())
     notes.append(rating_wording.false_alarm_note(
         rating_wording.tests_made(ctx.assessments, COMPARISON_KEYS)))
-    notes.extend(rating_wording.rule_note(a) for a in ctx.assessments)
+    notes.extend(rating_wording.rule_notes(ctx.assessments))
     for a in ctx.assessments:
         m = a.measure
         if m.target is not None:

@@ -27,6 +27,7 @@ from pcc_report.verdicts import (
     QUARTER,
     RECENT_POINTS,
     Verdict,
+    differs,
 )
 
 STATUS_WORDS: dict[str, str] = {
@@ -92,6 +93,16 @@ def rule_note(assessment: MeasureAssessment) -> str:
     return f"{m.title}: rated on {how}; tolerance {tolerance}."
 
 
+def rule_notes(assessments: Iterable[MeasureAssessment]) -> list[str]:
+    """:func:`rule_note` grouped: one note per rule and tolerance, naming its measures."""
+    groups: dict[str, list[str]] = {}
+    for a in assessments:
+        note = rule_note(a)
+        how = note[len(a.measure.title) + 2 :]
+        groups.setdefault(how, []).append(a.measure.title)
+    return [f"{join(titles)}: {how}" for how, titles in groups.items()]
+
+
 def tests_made(assessments: Iterable[MeasureAssessment], comparisons: Iterable[str]) -> int:
     """How many significance tests the shown comparisons of these measures make."""
     keys = list(comparisons)
@@ -111,8 +122,9 @@ def false_alarm_note(tests: int) -> str:
         f"This report makes {tests} significance tests at {LEVEL:.0%}. Each has a "
         f"{1 - LEVEL:.0%} chance of calling a change significant when nothing has really "
         f"changed, so about {expected:.1f} of them could be false alarms by chance alone (the "
-        f"chance of at least one is {chance:.0%}). Read a single significant change with this "
-        "in mind, and give more weight to changes that the SPC charts also show."
+        f"chance of at least one is {'over 99%' if chance > 0.99 else f'{chance:.0%}'}). Read "
+        "a single significant change with this in mind, and give more weight to changes that "
+        "the SPC charts also show."
     )
 
 
@@ -141,8 +153,11 @@ def _comparison_phrase(assessment: MeasureAssessment, key: str, reading: str) ->
     return f"{way} than {against}"
 
 
+_NUMBERS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
 def _spc_phrase(spc: str) -> str:
-    recent = f"the last {RECENT_POINTS} months"
+    recent = f"the last {_NUMBERS.get(RECENT_POINTS, RECENT_POINTS)} months"
     return {
         "special cause concern": f"{recent} show special cause concern",
         "special cause improvement": f"{recent} show special cause improvement",
@@ -186,14 +201,13 @@ def verdict_sentence(assessment: MeasureAssessment, verdict: Verdict) -> str:
     parts = [main]
     if COMPARATORS_DIFFER in verdict.differences:
         for key in (BASELINE, QUARTER):
-            if {verdict.readings[MAIN], verdict.readings[key]} == {"better", "worse"}:
+            if differs(verdict.readings[MAIN], verdict.readings[key]):
                 parts.append(_comparison_phrase(assessment, key, verdict.readings[key]))
     spc = _spc_phrase(verdict.spc)
     target = _target_phrase(assessment, verdict.target)
-    contrast = bool(verdict.concerns and verdict.improvements) or bool(verdict.differences)
-    text = join(parts)
+    text = "; ".join(parts)
     if spc:
-        text += (", but " if contrast and PERIODS_DIFFER in verdict.differences else "; ") + spc
+        text += (", but " if PERIODS_DIFFER in verdict.differences else "; ") + spc
     if target:
         text += "; " + target
     text = head + " " + text[0].upper() + text[1:] + "."
@@ -253,6 +267,12 @@ def recalculation_sentence(result: SpcResult) -> str:
     later = result.segments[1:]
     if not later:
         return ""
+    if result.chart_type == "run":
+        return (
+            "Centre line recalculated from "
+            + join(f"{_month(s.first)} ({s.reason})" for s in later)
+            + "; each period has its own median, and the rules run within it."
+        )
     return (
         "Limits recalculated from "
         + join(f"{_month(s.first)} ({s.reason})" for s in later)

@@ -19,10 +19,12 @@ The rules, in order:
    under the significance rule); the SPC reading is special cause improvement.
 4. Status: concern and improvement signals both -> "mixed"; only concern -> "concern";
    only improvement -> "improvement"; neither -> "no significant change".
-5. Differences explained: the main comparison and the baseline comparison (or the
-   latest quarter against the same quarter last year) pointing opposite ways ->
-   "comparators differ"; the main comparison and the SPC reading pointing opposite ways
-   -> "periods differ" (a year's total against the latest months).
+5. Differences explained: the baseline comparison (or the latest quarter against the same
+   quarter last year) reading differently from the main comparison where either of the two
+   is a significant signal (better or worse) -> "comparators differ" (the status still
+   rests on the main comparison: the others are context); the main comparison and the SPC
+   reading pointing different ways (one a signal, the other not the same signal) ->
+   "periods differ" (a year's total against the latest months).
 6. Exception: the status is "concern" or "mixed", or the target is consistently failed.
 """
 
@@ -121,18 +123,28 @@ def verdict(assessment: MeasureAssessment) -> Verdict:
     else:
         status = "no significant change"
     differences = []
-    if any(_opposite(readings[MAIN], readings[other]) for other in (BASELINE, QUARTER)):
+    if any(differs(readings[MAIN], readings[other]) for other in (BASELINE, QUARTER)):
         differences.append(COMPARATORS_DIFFER)
-    spc_way = {"special cause concern": "worse", "special cause improvement": "better"}
-    if _opposite(readings[MAIN], spc_way.get(spc_now, "")):
+    spc_way = {"special cause concern": "worse", "special cause improvement": "better",
+               "mixed": "mixed"}  # fmt: skip
+    if spc_now in spc_way and differs(readings[MAIN], spc_way[spc_now]):
         differences.append(PERIODS_DIFFER)
     exception = status in ("concern", "mixed") or target == "consistently fails"
     return Verdict(m.id, status, readings, spc_now, target, concerns, improvements,
                    tuple(differences), exception)  # fmt: skip
 
 
-def _opposite(a: str, b: str) -> bool:
-    return {a, b} == {"better", "worse"}
+_SIGNALS = ("better", "worse", "mixed")
+
+
+def differs(a: str, b: str) -> bool:
+    """Two readings differ when they are not the same and either is a signal.
+
+    "not available" never differs (nothing to reconcile).
+    """
+    if "not available" in (a, b) or "not rated" in (a, b):
+        return False
+    return a != b and (a in _SIGNALS or b in _SIGNALS)
 
 
 def verdicts(assessments: list[MeasureAssessment]) -> list[Verdict]:
