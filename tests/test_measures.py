@@ -28,8 +28,8 @@ from measurecases import (
 
 from pcc_report.catalogue import Measure
 from pcc_report.measures import (
-    Settings,
     TOTAL,
+    Settings,
     WindowValue,
     assess,
     assess_all,

@@ -220,8 +220,8 @@ def verdict_sentence(assessment: MeasureAssessment, verdict: Verdict) -> str:
     if PERIODS_DIFFER in verdict.differences:
         reasons.append(
             "the 12-month comparison and the SPC reading differ because they cover different "
-            f"periods: a whole year's total against the pattern of the last {RECENT_POINTS} "
-            "months"
+            "periods: a whole year's total against the pattern of the last "
+            f"{_NUMBERS.get(RECENT_POINTS, RECENT_POINTS)} months"
         )
     if reasons:
         text += " " + join(reasons).capitalize() + "."
