@@ -283,7 +283,7 @@ def recalculation_sentence(result: SpcResult) -> str:
 def chart_kind(result: SpcResult) -> str:
     return {
         "xmr": "XmR (statistical process control) chart",
-        "p": "p′ chart (statistical process control, limits from each month's denominator)",
+        "p": "p' chart (statistical process control, limits from each month's denominator)",
         "run": "Run chart",
     }[result.chart_type]
 
