@@ -27,7 +27,9 @@ def test_monthly_trend_plots_each_month_and_shades_the_highlighted_window() -> N
     [line] = ax.get_lines()
     assert list(line.get_ydata()) == [5, 7, 6, 9, 4, 8]
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Crime", "Month", "Crimes")
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["2022-01", "2022-04"]
+    # quarter months as "Jan 22", and the last month (June) always labelled
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Jan 22", "Apr 22", "Jun 22"]
+    assert list(ax.get_xticks(minor=True)) == [-0.5]  # the year marked at its January
     [band] = ax.patches
     # Months 4 to 6 are positions 3 to 5; the band covers them to their half-way marks.
     assert band.get_x() == pytest.approx(2.5) and band.get_width() == pytest.approx(3.0)
@@ -98,3 +100,43 @@ def test_spc_chart_of_a_short_series_is_a_run_chart_around_the_median() -> None:
     ax = charts.spc_chart(result, title="Calls", ylabel="Count").axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Monthly value", "Median"]
     assert ax.get_lines()[1].get_ydata()[0] == pytest.approx(4.5)  # median of 3, 4, 5, 8
+
+
+def test_small_multiples_one_series_per_panel_with_own_axes() -> None:
+    months = [f"2022-{m:02d}" for m in range(1, 7)]
+    rows = [(m, t, c) for m in months for t, c in (("Anti-social behaviour", 1000),
+                                                   ("Drugs", 70), ("Other crime", 30))]
+    series = pd.DataFrame(rows, columns=["month", "crime_type", "count"])
+    labels = {"Anti-social behaviour": "ASB incidents per month"}
+    fig = charts.small_multiples(series, by="crime_type", title="Safer", ylabels=labels)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in shown] == ["Anti-social behaviour", "Drugs", "Other crime"]
+    assert all(len(ax.get_lines()) <= charts.MAX_SERIES for ax in shown)
+    assert shown[0].get_ylabel() == "ASB incidents per month"
+    assert shown[1].get_ylabel() == "Count per month"
+    # own y-axes: the drugs panel is scaled to ~70, not to ASB's 1,000
+    assert shown[1].get_ylim()[1] < 200 < shown[0].get_ylim()[1]
+    assert fig.get_size_inches()[0] == charts.WIDTH
+    assert shown[0].get_xticklabels()[-1].get_text() == "Jun 22"
+
+
+def test_spc_chart_draws_each_segment_and_marks_the_recalculation() -> None:
+    from pcc_report.spc import ProcessChange, spc
+
+    labels = [f"{2020 + i // 12}-{i % 12 + 1:02d}" for i in range(36)]
+    values = pd.Series([100.0, 104.0] * 9 + [60.0, 64.0] * 9, index=labels)
+    result = spc(values, "lower_is_better", changes=[ProcessChange("2021-07", "lockdown")])
+    fig = charts.spc_chart(result, title="Crime", ylabel="Recorded crimes per month")
+    ax = fig.axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Limits recalculated" in legend
+    # the centre line is drawn once per segment: at 102 for the first, 62 for the second
+    centre = [line for line in ax.get_lines() if line.get_label() in ("Mean (centre line)",
+                                                                      "_child1")]
+    assert centre and set(centre[0].get_ydata()) == {102.0}
+    assert ax.get_ylabel() == "Recorded crimes per month"
+
+
+def test_month_label() -> None:
+    assert charts.month_label("2022-09") == "Sep 22"
+    assert charts.month_label("Q1") == "Q1"

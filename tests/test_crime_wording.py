@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pcc_report import crime, crime_wording
+from pcc_report import crime, crime_wording, narrative
 from pcc_report.config import Priority
 from pcc_report.periods import Month, Window
 
@@ -36,8 +36,8 @@ def test_recorded_crime_summary_states_the_total_row_and_biggest_changes() -> No
     assert crime_wording.recorded_crime_summary(by_type, "now", "before") == [
         "Recorded crime (excluding anti-social behaviour) in the now was 300, unchanged on "
         "the before (300).",
-        "The largest increases were in robbery (up 50.0% (50)). The largest decreases were "
-        "in burglary (down 25.0% (50)).",
+        "The largest increase was in robbery (up 50.0% (50)). The largest decrease was "
+        f"in burglary (down 25.0% (50)). Changes are {narrative.RANKING_NOTE}.",
     ]
 
 
@@ -79,19 +79,21 @@ def test_priority_summary_counts_the_priority_types() -> None:
     summary, total, changes = crime_wording.priority_summary(PRIORITY, by_type, "now", "before")
     assert summary == "Streets should be safe."
     # Three configured types (arson has no rows); 300 before, 300 now.
-    assert total == ("Crimes and incidents under this priority (3 types) in the now was 300, "
+    assert total == ("Recorded crime under this priority (3 crime types) in the now was 300, "
                      "unchanged on the before (300).")
-    assert changes.startswith("The largest increases were in robbery")
+    assert changes.startswith("The largest increase was in robbery")
 
 
 def test_priority_monthly_alt_names_the_latest_month_leader() -> None:
     monthly = crime.monthly_series(ROWS, PRIORITY.crime_types, by="crime_type")
     assert crime_wording.priority_monthly_alt(PRIORITY, monthly) == (
-        "Line chart of monthly counts for 3 crime types under the priority Safer streets, "
-        "from 2022-01 to 2022-02. In 2022-02 the most frequent was Burglary with 150.")
+        "Small multiple line charts, one panel per crime type, each with its own scale, for 3 "
+        "types under the priority Safer streets, from 2022-01 to 2022-02. In 2022-02 the most "
+        "frequent was Burglary with 150. The latest 12 months are shaded.")
     assert crime_wording.priority_trend_title(PRIORITY) == "Safer streets: monthly counts by type"
     assert crime_wording.priority_monthly_caption(PRIORITY) == (
-        "Safer streets: monthly counts by crime type.")
+        "Safer streets: monthly counts by type, one panel each with its own scale (compare "
+        "shapes, not heights); the shaded band is the latest 12 months.")
 
 
 def test_outcomes_summary_and_group_alt_text() -> None:

@@ -29,6 +29,7 @@ from measurecases import (
 from pcc_report.catalogue import Measure
 from pcc_report.measures import (
     TOTAL,
+    Settings,
     WindowValue,
     assess,
     assess_all,
@@ -234,11 +235,12 @@ def test_previous_rating_not_available_without_the_12_months_before():
 # ----- ratings by polarity and tolerance -----------------------------------------------------
 
 
-def rated(m: Measure, december: int) -> str:
+def rated(m: Measure, december: int, rule: str = "simple") -> str:
     """Latest 12 months = 11*10 + december against a previous 12 months of 120."""
     counts = {mm: 10 for mm in months("2021-01", "2022-11")}
     counts["2022-12"] = december
-    a = assess(m, tidy_of(counts), {}, report_windows(Month(2022, 12)))
+    a = assess(m, tidy_of(counts), {}, report_windows(Month(2022, 12)),
+               settings=Settings(rule=rule))
     return a.latest_rating.rag
 
 
@@ -260,7 +262,25 @@ def rated(m: Measure, december: int) -> str:
     ],
 )
 def test_rag_by_polarity_and_tolerance_edge(polarity, december, rag):
+    """The simple rule (rating: simple), chosen by the force's settings."""
     assert rated(measure(polarity=polarity), december) == rag
+
+
+@pytest.mark.parametrize(
+    ("december", "rag"),
+    [
+        # 120 -> 127: exact Poisson test, 127 of 247 under Binomial(247, 0.5): p = 0.70
+        (17, "Green"),
+        # 120 -> 190: p < 0.001 and 58% worse, beyond the 5% tolerance
+        (80, "Red"),
+    ],
+)
+def test_counts_are_rated_on_significance_by_default(december, rag):
+    assert rated(measure(), december, rule="significance") == rag
+
+
+def test_a_measure_can_choose_the_simple_rule_over_the_force():
+    assert rated(replace(measure(), rating="simple"), 17, rule="significance") == "Red"
 
 
 @pytest.mark.parametrize(("answered", "rag"), [(660, "Amber"), (659, "Red"), (900, "Green")])
@@ -310,8 +330,8 @@ def survey_window(satisfied: int, respondents: int) -> WindowValue:
         # pooled .825, se = .053735, z = .05/.0537 = 0.93: better but not significant
         (85, "Green", "no significant change", "Green"),
         # pooled .75, se = .061237, z = -.10/.0612 = -1.63, p = .10: 10 points worse would be
-        # plain Red, but the fall is not significant, so it is Amber, not a deterioration
-        (70, "Red", "no significant change", "Amber"),
+        # plain Red, but the fall is not significant: no significant change, Green
+        (70, "Red", "no significant change", "Green"),
         # pooled .70, se = .064807, z = -.20/.0648 = -3.09
         (60, "Red", "significant deterioration", "Red"),
     ],
@@ -320,7 +340,7 @@ def test_survey_rating_follows_significance(now, plain, classification, rag):
     before = survey_window(80, 100)
     c = compare_windows(SATISFACTION, survey_window(now, 100), before)
     plain_rating = compare_windows(
-        replace(SATISFACTION, survey=False), survey_window(now, 100), before
+        replace(SATISFACTION, rating="simple"), survey_window(now, 100), before
     )
     assert plain_rating.rating.rag == plain
     assert c.significance.classification == classification
@@ -359,8 +379,8 @@ def test_absent_return_is_not_available_never_zero():
 def test_spc_on_monthly_percentages_with_target_and_gaps():
     rows = {m: (1000, 950) for m in months("2020-01", "2022-12") if m != "2022-02"}
     a = assess(CALLS_999, None, calls(rows), report_windows(Month(2022, 12)))
-    # 36 months to December 2022, one missing: 35 points at 95% -> XmR, gap recorded
-    assert a.spc.chart_type == "xmr" and len(a.spc.points) == 35
+    # 36 months to December 2022, one missing: 35 points at 95% -> a p′ chart, gap recorded
+    assert a.spc.chart_type == "p" and len(a.spc.points) == 35
     assert a.spc.missing_points == ("2022-02",)
     assert a.spc.points[0].label == "2020-01" and a.spc.points[0].value == pytest.approx(95.0)
     assert a.spc.target == 90.0

@@ -45,13 +45,25 @@ def test_largest_changes_names_the_biggest_rise_and_fall() -> None:
         "latest": [80, 60, 40, 20],
     })
     table["change"] = table["latest"] - table["previous"]
-    # Rises: shoplifting +30 (300%), robbery +10 (20%); falls: burglary -20 (20%).
+    # Rises: shoplifting +30 / sqrt(50) = 4.24, robbery +10 / sqrt(110) = 0.95; falls:
+    # burglary -20 / sqrt(180) = -1.49. One fall: "decrease was".
     assert narrative.largest_changes(table, "Crime type") == (
         "The largest increases were in shoplifting (up 300.0% (30)) and robbery "
-        "(up 20.0% (10)). The largest decreases were in burglary (down 20.0% (20))."
+        "(up 20.0% (10)). The largest decrease was in burglary (down 20.0% (20)). "
+        f"Changes are {narrative.RANKING_NOTE}."
     )
+
+
+def test_largest_changes_rank_by_volume_not_count_or_percent() -> None:
+    # A: 1000 -> 1060 (+60, 6%): 60 / sqrt(2060) = 1.32; B: 10 -> 30 (+20, 200%):
+    # 20 / sqrt(40) = 3.16; C: 400 -> 470 (+70, 17.5%): 70 / sqrt(870) = 2.37.
+    table = pd.DataFrame({"Crime type": ["A", "B", "C"], "previous": [1000, 10, 400],
+                          "latest": [1060, 30, 470]})
+    table["change"] = table["latest"] - table["previous"]
+    text = narrative.largest_changes(table, "Crime type", n=2)
+    assert text.startswith("The largest increases were in b (up 200.0% (20)) and c ")
     assert narrative.largest_changes(table, "Crime type", n=1).startswith(
-        "The largest increases were in shoplifting (up 300.0% (30)).")
+        "The largest increase was in b (up 200.0% (20)).")
     flat = table.assign(change=0)
     assert narrative.largest_changes(flat, "Crime type") == "No category changed."
 

@@ -15,7 +15,10 @@ from scipy import stats
 
 from pcc_report.ratings import (
     RAG_KEY,
+    change_test,
     compare,
+    false_alarms,
+    poisson_change,
     proportion_change,
     rag_key,
     rate,
@@ -157,8 +160,8 @@ def test_rag_key_explains_every_rating_the_tables_give():
         # pooled .825, se = .053735, z = .05/.0537 = 0.93: better but not significant
         (85, "Green", "no significant change", "Green"),
         # pooled .75, se = .061237, z = -.10/.0612 = -1.63, p = .10: 10 points worse would be
-        # plain Red, but the fall is not significant, so it is Amber, not a deterioration
-        (70, "Red", "no significant change", "Amber"),
+        # plain Red, but the fall is not significant: no significant change, Green
+        (70, "Red", "no significant change", "Green"),
         # pooled .70, se = .064807, z = -.20/.0648 = -3.09
         (60, "Red", "significant deterioration", "Red"),
     ],
@@ -167,15 +170,15 @@ def test_survey_rating_follows_significance(now, plain, classification, rag):
     significance = proportion_change(now, 100, 80, 100)
     assert significance.classification == classification
     assert compare(now, 80, "higher_is_better", 2.0, "points").rag == plain
-    r = rate(now, 80, "higher_is_better", 2.0, "points", significance=significance)
+    r = rate(now, 80, "higher_is_better", 2.0, "points", test=significance)
     assert r.rag == rag
     assert r.change == pytest.approx(now - 80) and r.direction == ("up" if now > 80 else "down")
 
 
 def test_survey_rule_keeps_not_available_and_not_rated():
     significant = proportion_change(90, 100, 60, 100)
-    assert rate(None, 60, "higher_is_better", significance=significant).rag == "Not available"
-    assert rate(90, 60, "neutral", significance=significant).rag == "Not rated"
+    assert rate(None, 60, "higher_is_better", test=significant).rag == "Not available"
+    assert rate(90, 60, "neutral", test=significant).rag == "Not rated"
 
 
 def test_partial_total_is_not_rated():
@@ -270,3 +273,85 @@ def test_degenerate_and_missing_samples():
         assert r.p_now is None and r.z is None and r.ci_now is None
     with pytest.raises(ValueError):
         proportion_change(11, 10, 5, 10)
+
+
+# ----- the significance rule: counts (exact Poisson) and percentages --------------------------
+
+
+def test_robbery_256_to_279_is_no_significant_change():
+    """DOMAIN example: p ~ 0.3, checked against scipy's exact binomial test."""
+    test = poisson_change(279, 256, "lower_is_better")
+    assert test.p_value == pytest.approx(stats.binomtest(279, 535, 0.5).pvalue, rel=1e-9)
+    assert 0.3 < test.p_value < 0.4
+    assert test.classification == "no significant change"
+    r = rate(279, 256, "lower_is_better", 0.05, test=test)
+    assert (r.rag, r.arrow, r.rule, r.significant) == ("Green", "↑", "significance", False)
+    # the simple rule would call the same change Red (9% worse, beyond 5%)
+    assert rate(279, 256, "lower_is_better", 0.05, test=test, rule="simple").rag == "Red"
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "exposures"),
+    [(120, 80, (1, 1)), (5, 0, (1, 1)), (0, 0, (1, 1)), (30, 60, (3, 12)), (1040, 1000, (1, 1))],
+)
+def test_poisson_test_matches_scipy(now, before, exposures):
+    q = exposures[0] / sum(exposures)
+    expected = 1.0 if now + before == 0 else stats.binomtest(now, now + before, q).pvalue
+    got = poisson_change(now, before, exposure_now=exposures[0], exposure_before=exposures[1])
+    assert got.p_value == pytest.approx(expected, rel=1e-9)
+
+
+def test_significant_worsening_is_amber_within_and_red_beyond_tolerance():
+    # 10,400 against 10,000: 4% worse (within 5%). By hand: z ~ (10400-10000)/sqrt(20400) = 2.8
+    within = rate(10400, 10000, "lower_is_better", 0.05,
+                  test=poisson_change(10400, 10000, "lower_is_better"))
+    assert (within.rag, within.significant) == ("Amber", True)
+    beyond = rate(12000, 10000, "lower_is_better", 0.05,
+                  test=poisson_change(12000, 10000, "lower_is_better"))
+    assert beyond.rag == "Red"
+    better = rate(9000, 10000, "lower_is_better", 0.05,
+                  test=poisson_change(9000, 10000, "lower_is_better"))
+    assert (better.rag, better.significant) == ("Green", True)
+
+
+def test_a_999_change_of_0_0007_points_is_no_change():
+    # 90.0007% of 1,000,000 calls against 90.0000%: by hand z = 0.000007 / sqrt(.9*.1*2e-6)
+    # = 0.0165, p = 0.987
+    test = change_test("percentage", "higher_is_better", (900_007, 1_000_000),
+                       (900_000, 1_000_000))
+    assert test.test == "two-proportion z-test"
+    assert test.p_value == pytest.approx(math.erfc(0.000007 / math.sqrt(.9 * .1 * 2e-6)
+                                                   / math.sqrt(2)), rel=1e-3)
+    r = rate(90.0007, 90.0, "higher_is_better", 2.0, "points", test=test)
+    assert (r.rag, r.significant) == ("Green", False)
+
+
+def test_change_test_by_unit():
+    assert change_test("count", "lower_is_better", (5, None), (3, None)).test.startswith("exact")
+    assert change_test("snapshot", "neutral", (5, None), (3, None)) is None
+    assert change_test("mean", "lower_is_better", (5, 1), (3, 1)) is None
+    assert change_test("percentage", "higher_is_better", (None, None), (3, 4)).classification \
+        == "not available"
+
+
+def test_no_test_falls_back_to_the_simple_rule_and_says_so():
+    r = rate(110, 100, "lower_is_better", 0.05, test=None)
+    assert (r.rag, r.rule) == ("Red", "simple")
+    assert rate(110, 100, "neutral", test=None).rule is None
+
+
+def test_unknown_rule_is_an_error():
+    with pytest.raises(ValueError):
+        rate(1, 2, "lower_is_better", rule="lenient")
+
+
+def test_false_alarms_by_hand():
+    # 20 tests at 95%: 1 expected; 1 - 0.95**20 = 0.6415
+    expected, chance = false_alarms(20)
+    assert expected == pytest.approx(1.0) and chance == pytest.approx(0.641514, abs=1e-6)
+    assert false_alarms(0) == (0.0, 0.0)
+
+
+def test_rag_key_states_each_rule():
+    assert rag_key().startswith("Green = better than the comparator, or no significant change")
+    assert rag_key("simple").startswith("Green = at or better than the comparator")

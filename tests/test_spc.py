@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcc_report.spc import spc
+from pcc_report.spc import NEUTRAL_VARIATION, spc
 
 # Baseline used by most rule tests: 14 points alternating 12, 10 (ends low, so it cannot
 # extend a run above the mean). By hand: mean = (7*12 + 7*10) / 14 = 11; all 13 moving
@@ -24,7 +24,7 @@ from pcc_report.spc import spc
 BASE = [12.0, 10.0] * 7
 
 
-def analyse(tail, polarity="neutral", **kwargs):
+def analyse(tail, polarity="higher_is_better", **kwargs):
     return spc(BASE + list(tail), polarity, baseline=len(BASE), **kwargs)
 
 
@@ -150,9 +150,9 @@ def test_run_chart_applies_shift_about_median():
 
 def test_trial_limits_for_short_baseline():
     xs = [12.0, 10.0] * 10
-    assert spc(xs, "neutral", baseline=10).trial_limits
-    assert not spc(xs, "neutral", baseline=12).trial_limits
-    assert not spc(xs, "neutral").trial_limits
+    assert spc(xs, "higher_is_better", baseline=10).trial_limits
+    assert not spc(xs, "higher_is_better", baseline=12).trial_limits
+    assert not spc(xs, "higher_is_better").trial_limits
 
 
 @pytest.mark.parametrize(
@@ -161,7 +161,6 @@ def test_trial_limits_for_short_baseline():
         ("higher_is_better", "special cause improvement", "special cause concern"),
         ("increase_is_aim", "special cause improvement", "special cause concern"),
         ("lower_is_better", "special cause concern", "special cause improvement"),
-        ("neutral", "special cause neutral", "special cause neutral"),
     ],
 )
 def test_variation_by_polarity(polarity, high, low):
@@ -189,6 +188,17 @@ def test_assurance(polarity, target, expected):
     assert analyse([11.0], polarity, target=target).assurance == expected
 
 
+def test_neutral_measure_is_a_run_chart_without_special_cause():
+    # 14 + 1 points would be an XmR chart; with no preferred direction it is a run chart
+    # around the median, and even a far-out point is not called special cause.
+    r = analyse([40.0], "neutral")
+    assert r.chart_type == "run" and r.upper is None
+    assert r.centre == pytest.approx(11.0)  # median of the baseline: seven 12s, seven 10s
+    assert not any(p.special_cause for p in r.points)
+    assert {p.variation for p in r.points} == {NEUTRAL_VARIATION}
+    assert r.variation == NEUTRAL_VARIATION
+
+
 def test_target_on_neutral_measure_is_an_error():
     with pytest.raises(ValueError):
         analyse([11.0], "neutral", target=10.0)
@@ -211,7 +221,7 @@ def test_missing_values_dropped_not_zero():
 
 def test_missing_points_count_towards_nothing():
     # 15 months, one missing: 14 observed points, so a run chart
-    r = spc([1.0, 2, 3, 4, 5, 6, 7, math.nan, 9, 10, 11, 12, 13, 14, 15], "neutral")
+    r = spc([1.0, 2, 3, 4, 5, 6, 7, math.nan, 9, 10, 11, 12, 13, 14, 15], "higher_is_better")
     assert r.chart_type == "run" and r.missing_points == (7,)
 
 
@@ -224,12 +234,11 @@ def test_empty_and_all_missing():
 def test_invalid_input():
     with pytest.raises(ValueError):
         spc([1.0] * 20, "up_is_good")  # type: ignore[arg-type]
+    assert spc([1.0] * 20, "higher_is_better", baseline=21).baseline_points == 20  # all
     with pytest.raises(ValueError):
-        spc([1.0] * 20, "neutral", baseline=21)
+        spc([1.0] * 20, "higher_is_better", baseline=1)
     with pytest.raises(ValueError):
-        spc([1.0] * 20, "neutral", baseline=1)
-    with pytest.raises(ValueError):
-        spc([1.0, math.inf] * 10, "neutral")
+        spc([1.0, math.inf] * 10, "higher_is_better")
 
 
 def test_to_frame_columns():
@@ -348,7 +357,7 @@ def reference_rules(xs: list[int]) -> list[set[int]]:
 @settings(max_examples=300)
 @given(xs=st.lists(st.integers(min_value=0, max_value=30), min_size=15, max_size=50))
 def test_rules_match_brute_force_reference(xs):
-    r = spc([float(x) for x in xs], "neutral")
+    r = spc([float(x) for x in xs], "higher_is_better")
     assert [set(p.rules) for p in r.points] == reference_rules(xs)
 
 
@@ -357,5 +366,5 @@ def test_rules_match_brute_force_reference(xs):
 def test_rules_fire_on_planted_patterns(xs):
     # Planting a long monotone run must set rule 3 on it, whatever surrounds it.
     planted = xs + [1000 + 10 * i for i in range(8)]
-    r = spc([float(x) for x in planted], "neutral")
+    r = spc([float(x) for x in planted], "higher_is_better")
     assert all(3 in p.rules for p in r.points[-7:])

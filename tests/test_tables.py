@@ -41,7 +41,7 @@ def test_incomplete_percentage_is_shown_rated_and_marked():
     a = assess(CALLS_999, None, calls(rows), report_windows(Month(2022, 12)))
     row = part2_table([a], priorities=PRIORITIES).iloc[0]
     assert row.iloc[4] == "90.0% (incomplete data: 1 of 12 months missing)"
-    assert row.iloc[5] == "Green → (incomplete data)"
+    assert row.iloc[5] == "Green → (no significant change) (incomplete data)"
 
 
 def test_incomplete_count_is_shown_but_not_rated():
@@ -57,7 +57,8 @@ def test_absent_return_is_shown_as_not_available():
     row = part2_table([a], priorities=PRIORITIES).iloc[0].tolist()
     assert row[2:] == ["not available"] * 5
     dash = dashboard_table([a], priorities=PRIORITIES).iloc[0].tolist()
-    assert dash[2:7] == ["not available"] * 5
+    assert dash[2] == "Not available"  # the verdict
+    assert dash[3:8] == ["not available"] * 5
 
 
 def test_withheld_measures_are_counted_and_left_out_of_the_definitions():
@@ -86,7 +87,7 @@ def test_run_chart_wording_states_the_threshold_the_chart_uses():
     )
     rows[str(first - 1)] = (1000, 900)  # one more point: an XmR chart, no run-chart note
     full = assess(CALLS_999, None, calls(rows), report_windows(Month(2022, 12)))
-    assert full.spc.chart_type == "xmr" and format_spc(full.spc) == "common cause"
+    assert full.spc.chart_type == "p" and format_spc(full.spc) == "common cause"
 
 
 def test_part2_table_lancashire_layout():
@@ -106,12 +107,13 @@ def test_part2_table_lancashire_layout():
         "Position as at March 2022",
     ]  # fmt: skip
     assert table.iloc[0].tolist() == [
-        "Tackle crime and re-offending", "Burglary", "120", "Green →", "114", "Green ↓", "120",
+        "Tackle crime and re-offending", "Burglary", "120", "Green → (no significant change)",
+        "114", "Green ↓ (no significant change)", "120",
     ]  # fmt: skip
     # referrals: 1,200 both years; no data before 2021, so the previous year is not rated
     assert table.iloc[1].tolist() == [
         "Protect vulnerable people", "Domestic abuse referrals", "1,200", "not available",
-        "1,200", "Green →", "1,200",
+        "1,200", "Green → (no significant change)", "1,200",
     ]  # fmt: skip
     raw = part2_table(result, priorities=PRIORITIES, raw=True)
     assert raw.loc[0, "latest_12_value"] == 114 and raw.loc[0, "latest_rag"] == "Green"
@@ -129,21 +131,27 @@ def test_dashboard_table_leicestershire_layout():
         [measure(), CALLS_999], tidy_of(counts), calls(rows), "2022-12", baseline_fy=2020
     )
     table = dashboard_table(result, priorities=PRIORITIES)
-    assert table.columns[2:4].tolist() == [
+    assert table.columns[3:5].tolist() == [
         "Baseline 2020/21", "Latest 12 months (January 2022 to December 2022)",
     ]  # fmt: skip
     burglary, calls_row = table.iloc[0], table.iloc[1]
-    assert burglary.tolist()[2:5] == ["120", "114", "-5.0%"]
-    assert burglary["Significance (surveys)"] == "not a survey"
+    assert burglary.tolist()[3:6] == ["120", "114", "-5.0%"]
+    # 114 against 120: 114 of 234 under Binomial(234, 0.5), p = 0.74
+    assert burglary["Significance of the change"] == "no significant change"
+    # SPC over the whole series (no baseline set): 32 months of 10 sit above the mean in one
+    # run (concern, lower is better) and December's 4 is below the lower limit (improvement):
+    # the last three points show both, so the verdict is mixed.
+    assert burglary["Verdict"] == "Mixed signals"
     assert burglary["Target assurance"] == "no target"
-    assert calls_row.tolist()[2:5] == ["90.0%", "92.0%", "+2.0 pp"]
+    assert calls_row.tolist()[3:6] == ["90.0%", "92.0%", "+2.0 pp"]
     assert calls_row["Target"] == "90.0%"
-    # 33 points; 90 % for 21 months then 92 %: the mean MR is 2/32, so the limits are
-    # narrow and the latest points sit above them: special cause improvement
+    # 33 points on a p′ chart; 90 % for 21 months then 92 %: one jump in 32 moving ranges
+    # of the z-scores makes Laney's sigma_z small, so the limits are narrow and the latest
+    # points sit above them: special cause improvement
     assert calls_row["SPC variation"] == "special cause improvement"
     no_baseline = dashboard_table(assess_all([measure()], tidy_of(counts), {}, "2022-12"))
-    assert no_baseline.columns[2] == "Baseline (none set)"
-    assert no_baseline.iloc[0, 2] == "not available" and no_baseline.iloc[0, 4] == "not available"
+    assert no_baseline.columns[3] == "Baseline (none set)"
+    assert no_baseline.iloc[0, 3] == "not available" and no_baseline.iloc[0, 5] == "not available"
 
 
 def test_definitions_table_in_words():
@@ -172,7 +180,8 @@ def test_comparisons_table_shows_every_comparison_period():
         "606",
     )
     assert row["Change"] == f"{300 / 606 * 100:+.1f}%"
-    assert row["Rating"] == "Red ↑"  # lower is better, 49.5% worse: beyond the tolerance
+    # lower is better, 49.5% worse: beyond the tolerance, and 906 against 606 is significant
+    assert row["Rating"] == "Red ↑ (significant deterioration)"
     baseline = table[table["Comparison"] == "Latest 12 months against the baseline year"].iloc[0]
     assert baseline["Comparator period"] == "April 2020 to March 2021"
     assert baseline["Comparator value"] == "378"

@@ -27,15 +27,15 @@ from typing import Any, Literal
 
 import yaml
 
-from pcc_report.config import CONFIG_DIR
+from pcc_report.config import CONFIG_DIR, check_changes
 from pcc_report.police_uk import CATEGORY_CHANGES, crime_types
-from pcc_report.ratings import POLARITIES, TOLERANCE_KINDS
+from pcc_report.ratings import POLARITIES, RATING_RULES, TOLERANCE_KINDS
 from pcc_report.returns import QUARTERLY_SOURCES, RETURN_COLUMNS
 
 CATALOGUE_PATH = CONFIG_DIR / "measures.yml"
 PLAN_PATH = CONFIG_DIR / "plan.yml"
 
-UNITS: tuple[str, ...] = ("count", "percentage", "snapshot")
+UNITS: tuple[str, ...] = ("count", "percentage", "snapshot", "mean")
 POLICE_UK = "police_uk"
 SOURCES: tuple[str, ...] = (POLICE_UK, *RETURN_COLUMNS)
 EDITIONS: tuple[str, ...] = ("public", "restricted")
@@ -50,6 +50,7 @@ UNIT_WORDS: dict[str, str] = {
     "count": "count (total over the period)",
     "percentage": "percentage (pooled over the period)",
     "snapshot": "snapshot (value at the end of the period)",
+    "mean": "mean (weighted by its denominator over the period)",
 }
 SOURCE_WORDS: dict[str, str] = {
     POLICE_UK: "data.police.uk street-level crime",
@@ -76,7 +77,7 @@ _REQUIRED = (
 )  # fmt: skip
 _OPTIONAL = (
     "crime_types", "exclude_crime_types", "value", "numerator", "denominator", "filter",
-    "survey", "target", "breakdown", "disclosure",
+    "survey", "target", "breakdown", "disclosure", "rating", "spc_changes",
 )  # fmt: skip
 
 
@@ -91,7 +92,7 @@ class Measure:
     id: str
     title: str
     priority: str
-    unit: Literal["count", "percentage", "snapshot"]
+    unit: Literal["count", "percentage", "snapshot", "mean"]
     polarity: Literal["higher_is_better", "lower_is_better", "increase_is_aim", "neutral"]
     source: str
     definition: str
@@ -108,6 +109,10 @@ class Measure:
     target: float | None = None
     breakdown: str | None = None
     disclosure_threshold: int | None = None
+    # The rating rule chosen for this measure ("significance" or "simple"); None: the force's.
+    rating: str | None = None
+    # Known changes in this measure's process: ((first month "YYYY-MM", reason), ...).
+    spc_changes: tuple[tuple[str, str], ...] = ()
 
     @property
     def quarterly(self) -> bool:
@@ -224,6 +229,8 @@ def _check_measure(item: object, priorities: set[str]) -> list[str]:
     one_of("polarity", POLARITIES)
     one_of("source", SOURCES)
     one_of("tolerance_kind", TOLERANCE_KINDS)
+    one_of("rating", RATING_RULES)
+    errors.extend(check_changes(item.get("spc_changes")))
     if item.get("id") is not None and not _ID_RE.match(str(item["id"])):
         errors.append(f"id {item['id']!r} must be lower-case letters, digits and hyphens")
     if item.get("priority") is not None and item["priority"] not in priorities:
@@ -242,7 +249,7 @@ def _check_measure(item: object, priorities: set[str]) -> list[str]:
     kind = item.get("tolerance_kind")
     if unit == "percentage" and kind == "relative":
         errors.append("a percentage needs tolerance_kind: points (percentage points)")
-    if unit in ("count", "snapshot") and kind == "points":
+    if unit in ("count", "snapshot", "mean") and kind == "points":
         errors.append(f"a {unit} needs tolerance_kind: relative (a fraction of the comparator)")
     if item.get("survey") and unit != "percentage":
         errors.append("survey: true is only for percentages (sample proportions)")
@@ -346,6 +353,8 @@ def _check_return_columns(item: dict, source: str) -> list[str]:
         errors.append(f"{', '.join(stray)} apply to police_uk measures, not {source}")
     if item.get("unit") == "percentage":
         needed, not_wanted = ("numerator", "denominator"), ("value",)
+    elif item.get("unit") == "mean":
+        needed, not_wanted = ("value", "denominator"), ("numerator",)
     else:
         needed, not_wanted = ("value",), ("numerator", "denominator")
     for key in needed:
@@ -402,6 +411,11 @@ def _build_measure(item: dict[str, Any], mapping: dict[str, tuple[str, ...]]) ->
         target=None if item.get("target") is None else float(item["target"]),
         breakdown=item.get("breakdown"),
         disclosure_threshold=(item.get("disclosure") or {}).get("threshold"),
+        rating=item.get("rating"),
+        spc_changes=tuple(
+            (str(c["month"]), " ".join(str(c["reason"]).split()))
+            for c in item.get("spc_changes") or ()
+        ),
     )
 
 

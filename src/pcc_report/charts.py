@@ -2,7 +2,11 @@
 
 Charts only draw what the analysis computed; they compute nothing themselves. Colours
 come from a colour-blind-safe palette and every series is also told apart by line
-style or marker, so nothing is conveyed by colour alone (WCAG 2.2 1.4.1).
+style or marker, so nothing is conveyed by colour alone (WCAG 2.2 1.4.1). No panel holds
+more than :data:`MAX_SERIES` series: several crime types become small multiples, each with
+its own y-axis, so a type of ~70 a month is not flattened by one of ~1,000. Month axes read
+"Sep 22", mark every year and always label the last month. Figures are :data:`WIDTH` inches
+wide: the text width of an A4 page, and legible on the web page.
 """
 
 from __future__ import annotations
@@ -21,13 +25,39 @@ matplotlib.rcParams["path.simplify"] = False
 sns.set_theme(style="whitegrid", palette="colorblind", font_scale=0.95)
 
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+DASHES = ["-", "--", "-.", ":"]
+MAX_SERIES = 4
+WIDTH = 7.0  # inches: an A4 page's text width
+_SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                 "Dec")  # fmt: skip
+
+
+def month_label(month: str) -> str:
+    """"2022-09" -> "Sep 22"; other labels unchanged."""
+    try:
+        year, number = str(month).split("-")
+        return f"{_SHORT_MONTHS[int(number) - 1]} {year[2:]}"
+    except (ValueError, IndexError):
+        return str(month)
 
 
 def _month_axis(ax, months: list[str]) -> None:  # noqa: ANN001
-    """Label every third month so the axis stays readable at A4 width."""
-    ticks = list(range(0, len(months), 3))
+    """Quarter-month ticks ("Jan 21", "Apr 21", ...) plus the last month; a line each January.
+
+    Every year is marked by a faint vertical line at its January, and the last month is
+    always labelled, so the reader can see where the series ends.
+    """
+    quarters = [i for i, m in enumerate(months) if str(m)[5:7] in ("01", "04", "07", "10")]
+    ticks = quarters if len(quarters) >= 2 else list(range(0, len(months), 3))
+    last = len(months) - 1
+    ticks = [t for t in ticks if last - t >= 2 or t == last]  # keep the last label clear
+    if last >= 0 and last not in ticks:
+        ticks.append(last)
     ax.set_xticks(ticks)
-    ax.set_xticklabels([months[i] for i in ticks], rotation=45, ha="right")
+    ax.set_xticklabels([month_label(months[i]) for i in ticks], rotation=45, ha="right")
+    januaries = [i - 0.5 for i, m in enumerate(months) if str(m)[5:7] == "01"]
+    ax.set_xticks(januaries, minor=True)
+    ax.grid(which="minor", axis="x", color="0.6", linewidth=0.9)
 
 
 def monthly_trend(
@@ -41,7 +71,7 @@ def monthly_trend(
     """Line chart of monthly counts; ``highlight`` shades a window (the latest 12 months)."""
     months = sorted(series["month"].unique())
     frame = series.assign(position=series["month"].map({m: i for i, m in enumerate(months)}))
-    fig, ax = plt.subplots(figsize=(8, 3.8))
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
     if by:
         levels = sorted(frame[by].unique())
         sns.lineplot(
@@ -61,6 +91,46 @@ def monthly_trend(
     ax.set_xlabel("Month")
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
+    fig.tight_layout()
+    return fig
+
+
+def small_multiples(
+    series: pd.DataFrame,
+    *,
+    by: str,
+    title: str,
+    ylabels: dict[str, str],
+    highlight: Window | None = None,
+    columns: int = 2,
+):
+    """One panel per value of ``by`` (a crime type), each with its own y-axis from zero.
+
+    ``ylabels`` says what each panel counts ("Recorded crimes per month", "ASB incidents
+    per month"). One series per panel, so no panel needs a legend to be read.
+    """
+    months = sorted(series["month"].unique())
+    levels = list(dict.fromkeys(sorted(series[by].unique())))
+    rows = max(1, -(-len(levels) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(WIDTH, 2.3 * rows + 0.6), squeeze=False)
+    palette = sns.color_palette("colorblind", len(levels))
+    first, last = (str(highlight.first), str(highlight.last)) if highlight else (None, None)
+    for number, (ax, level) in enumerate(zip(axes.flat, levels, strict=False)):
+        frame = series[series[by] == level].set_index("month")["count"].reindex(months)
+        ax.plot(range(len(months)), frame.to_numpy(), color=palette[number],
+                marker=MARKERS[number % len(MARKERS)], markersize=3,
+                linestyle=DASHES[number % len(DASHES)], linewidth=1.2)
+        if first in months and last in months:
+            ax.axvspan(months.index(first) - 0.5, months.index(last) + 0.5, color="0.85",
+                       alpha=0.5, zorder=0)
+        ax.set_title(level, fontsize=9)
+        ax.set_ylabel(ylabels.get(level, "Count per month"), fontsize=8)
+        ax.set_ylim(bottom=0)
+        _month_axis(ax, months)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(levels):]:
+        ax.set_visible(False)
+    fig.suptitle(title)
     fig.tight_layout()
     return fig
 
@@ -105,30 +175,49 @@ def share_bars(table: pd.DataFrame, *, label: str, value: str, title: str, xlabe
 _SPC_MARKERS = {
     "special cause improvement": ("^", "#1d70b8", "Special cause: improvement"),
     "special cause concern": ("X", "#d4351c", "Special cause: concern"),
-    "special cause neutral": ("D", "#6f72af", "Special cause: neutral"),
 }
 
 
-def spc_chart(result, *, title: str, ylabel: str):  # noqa: ANN001
-    """An XmR chart (or a run chart) drawn from a computed :class:`pcc_report.spc.SpcResult`.
+def _segment_line(ax, frame: pd.DataFrame, column: str, **style) -> None:  # noqa: ANN001
+    """A line per segment (broken at each recalculation), drawn as steps for p′ limits."""
+    position = {label: i for i, label in enumerate(frame.index)}
+    for _, rows in frame.groupby("segment", sort=True):
+        positions = [position[label] for label in rows.index]
+        values = rows[column].to_numpy()
+        if len(values) and not pd.isna(values).all():
+            ax.step(positions, values, where="mid", **style)
+            style.pop("label", None)
 
-    Centre line solid, process limits dashed, target dash-dotted; special-cause points
-    marked with a distinct shape per kind, with a legend.
+
+def spc_chart(result, *, title: str, ylabel: str):  # noqa: ANN001
+    """An XmR, p′ or run chart drawn from a computed :class:`pcc_report.spc.SpcResult`.
+
+    Centre line solid, process limits dashed (per segment, and per point on a p′ chart),
+    target dash-dotted; a dotted vertical line where the limits were recalculated, with its
+    reason; special-cause points marked with a distinct shape per kind, with a legend.
     """
     frame = result.to_frame()
     labels = list(frame.index)
     x = list(range(len(labels)))
-    fig, ax = plt.subplots(figsize=(8, 3.6))
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
     ax.plot(x, frame["value"], color="0.35", marker="o", markersize=3.5, linewidth=1.2,
             label="Monthly value", zorder=2)
     centre_label = "Median" if result.chart_type == "run" else "Mean (centre line)"
-    ax.axhline(result.centre, color="0.1", linewidth=1.2, label=centre_label, zorder=1)
-    if result.upper is not None:
+    _segment_line(ax, frame, "centre", color="0.1", linewidth=1.2, label=centre_label,
+                  zorder=1)
+    if frame["upper"].notna().any():
         limits = "Process limits" + (" (trial)" if result.trial_limits else "")
-        ax.axhline(result.upper, color="#505a5f", linestyle="--", linewidth=1, label=limits)
-        ax.axhline(result.lower, color="#505a5f", linestyle="--", linewidth=1)
+        _segment_line(ax, frame, "upper", color="#505a5f", linestyle="--", linewidth=1,
+                      label=limits)
+        _segment_line(ax, frame, "lower", color="#505a5f", linestyle="--", linewidth=1)
     if result.target is not None:
         ax.axhline(result.target, color="#00703c", linestyle="-.", linewidth=1.3, label="Target")
+    for number, segment in enumerate(result.segments[1:], start=1):
+        at = labels.index(segment.first) - 0.5
+        ax.axvline(at, color="#6f72af", linestyle=":", linewidth=1.4,
+                   label="Limits recalculated" if number == 1 else None)
+        ax.annotate(f"{number}", xy=(at, 1.0), xycoords=("data", "axes fraction"),
+                    ha="center", va="bottom", fontsize=8, color="#6f72af")
     for variation, (marker, colour, name) in _SPC_MARKERS.items():
         picked = [i for i, v in enumerate(frame["variation"]) if v == variation]
         if picked:

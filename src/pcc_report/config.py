@@ -6,17 +6,49 @@ YAML files under ``config/`` (reviewed like code) and never in notebook code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from pcc_report.ratings import RATING_RULES, SIGNIFICANCE
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = PROJECT_ROOT / "config"
 
 
+#: Points of each SPC segment that fix its centre and limits, unless a force says otherwise.
+SPC_BASELINE_POINTS = 12
+
+
 class ConfigError(ValueError):
     """A configuration file is missing something the report needs."""
+
+
+_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def check_changes(changes: object) -> list[str]:
+    """Problems with a list of known process changes ``[{month: YYYY-MM, reason: ...}]``.
+
+    Each change recalculates the SPC limits from its month on, and its reason is printed on
+    the chart, so both are required (the force configuration uses the same check).
+    """
+    if changes is None:
+        return []
+    if not isinstance(changes, list):
+        return ["spc_changes must be a list of {month: YYYY-MM, reason: <text>}"]
+    errors = []
+    for number, change in enumerate(changes, start=1):
+        if not isinstance(change, dict) or set(change) != {"month", "reason"}:
+            errors.append(f"spc_changes item {number} must have exactly month and reason")
+            continue
+        if not _MONTH_RE.match(str(change["month"])):
+            errors.append(f"spc_changes item {number}: month {change['month']!r} is not YYYY-MM")
+        if not str(change["reason"] or "").strip():
+            errors.append(f"spc_changes item {number} needs a reason")
+    return errors
 
 
 @dataclass(frozen=True)
@@ -43,6 +75,12 @@ class ForceConfig:
     plan_title: str
     priorities: tuple[Priority, ...] = field(default_factory=tuple)
     baseline_fy: int | None = None  # first year of the dashboard's baseline financial year
+    # How this force's measures are rated unless the catalogue says otherwise for one.
+    rating: str = SIGNIFICANCE
+    # SPC: the points fixing each segment's limits, and known changes ((month, reason), ...)
+    # at which every measure's limits are recalculated (a lockdown, a recording change).
+    spc_baseline_points: int = SPC_BASELINE_POINTS
+    spc_changes: tuple[tuple[str, str], ...] = ()
 
     def priority(self, priority_id: str) -> Priority:
         for p in self.priorities:
@@ -99,6 +137,7 @@ def load_force_config(
     plan_source = own if "plan" in merged else config_dir / "plan.yml"
     plan_data = merged.pop("plan", None) or _load_yaml(config_dir / "plan.yml")
     plan_title, priorities = _plan(plan_data, plan_source)
+    _check_spc(merged, own if own.is_file() else config_dir / "forces" / "_default.yml")
     fallback = slug.replace("-", " ").title()
     name = merged.get("name") or falls_within or fallback
     return ForceConfig(
@@ -114,4 +153,23 @@ def load_force_config(
         plan_title=plan_title,
         priorities=priorities,
         baseline_fy=int(merged["baseline_year"]) if merged.get("baseline_year") else None,
+        rating=str(merged.get("rating") or SIGNIFICANCE),
+        spc_baseline_points=int(merged.get("spc_baseline_points") or SPC_BASELINE_POINTS),
+        spc_changes=tuple(
+            (str(c["month"]), " ".join(str(c["reason"]).split()))
+            for c in merged.get("spc_changes") or ()
+        ),
     )
+
+
+def _check_spc(merged: dict, source: Path) -> None:
+    """The force's rating rule and SPC settings, checked before any report is built."""
+    problems = check_changes(merged.get("spc_changes"))
+    if merged.get("rating") not in (None, *RATING_RULES):
+        problems.append(f"rating {merged['rating']!r} is not one of {', '.join(RATING_RULES)}")
+    points = merged.get("spc_baseline_points")
+    if points is not None and (not isinstance(points, int) or isinstance(points, bool)
+                               or points < 2):  # fmt: skip
+        problems.append(f"spc_baseline_points must be a whole number of 2 or more, not {points!r}")
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))

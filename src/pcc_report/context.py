@@ -101,6 +101,9 @@ class SectionContext:
             baseline_fy=self.force.baseline_fy,
             edition=self.edition,
             incomplete_months=self.incomplete_months,
+            settings=measures.Settings(
+                self.force.rating, self.force.spc_baseline_points, self.force.spc_changes
+            ),
         )
 
     @property

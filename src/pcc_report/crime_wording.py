@@ -13,6 +13,7 @@ import pandas as pd
 from pcc_report import crime
 from pcc_report.config import Priority
 from pcc_report.narrative import change_phrase, comparison_sentence, largest_changes, share_sentence
+from pcc_report.police_uk import ANTI_SOCIAL_BEHAVIOUR
 from pcc_report.present import fmt_count, fmt_share
 
 RECORDED_CRIME = "Recorded crime (excluding anti-social behaviour)"
@@ -90,14 +91,36 @@ def districts_alt(shown: pd.DataFrame) -> str:
 
 def priority_summary(priority: Priority, by_type: pd.DataFrame, latest_label: str,
                      previous_label: str) -> list[str]:
-    """The priority's own summary, its total against the previous 12 months, biggest changes."""
-    now, before = crime.comparison_totals(by_type)
-    subject = f"Crimes and incidents under this priority ({len(priority.crime_types)} types)"
-    return [
+    """The priority's summary, its crimes' total, ASB on its own line, biggest changes.
+
+    Anti-social behaviour incidents are not crimes, so a priority's total never adds them:
+    the total counts its crime types only, and ASB (when the priority follows it) gets its
+    own sentence beside it.
+    """
+    crimes = by_type[by_type["Crime type"] != ANTI_SOCIAL_BEHAVIOUR]
+    asb = by_type[by_type["Crime type"] == ANTI_SOCIAL_BEHAVIOUR]
+    types = [t for t in priority.crime_types if t != ANTI_SOCIAL_BEHAVIOUR]
+    now, before = crime.comparison_totals(crimes)
+    noun = "type" if len(types) == 1 else "types"
+    paragraphs = [
         priority.summary,
-        comparison_sentence(subject, now, latest_label, before, previous_label),
-        largest_changes(by_type, "Crime type"),
+        comparison_sentence(f"Recorded crime under this priority ({len(types)} crime {noun})",
+                            now, latest_label, before, previous_label),
     ]
+    if ANTI_SOCIAL_BEHAVIOUR in priority.crime_types:
+        asb_now, asb_before = crime.comparison_totals(asb)
+        paragraphs.append(
+            comparison_sentence("Anti-social behaviour incidents, counted separately because "
+                                "they are not crimes,", asb_now, latest_label, asb_before,
+                                previous_label, verb="were"))
+    paragraphs.append(largest_changes(by_type, "Crime type"))
+    return paragraphs
+
+
+def priority_axis_labels(priority: Priority) -> dict[str, str]:
+    """Each small multiple's y-axis: what it counts (ASB incidents are not crimes)."""
+    return {t: "ASB incidents per month" if t == ANTI_SOCIAL_BEHAVIOUR
+            else "Recorded crimes per month" for t in priority.crime_types}  # fmt: skip
 
 
 def priority_types_caption(priority: Priority, latest_label: str) -> str:
@@ -111,15 +134,17 @@ def priority_trend_title(priority: Priority) -> str:
 def priority_monthly_alt(priority: Priority, monthly: pd.DataFrame) -> str:
     leader = crime.latest_leader(monthly)
     return (
-        f"Line chart of monthly counts for {len(priority.crime_types)} crime types under the "
-        f"priority {priority.title}, from {monthly['month'].min()} to {monthly['month'].max()}. "
+        f"Small multiple line charts, one panel per crime type, each with its own scale, for "
+        f"{len(priority.crime_types)} types under the priority {priority.title}, from "
+        f"{monthly['month'].min()} to {monthly['month'].max()}. "
         f"In {monthly['month'].max()} the most frequent was {leader['crime_type']} "
-        f"with {fmt_count(leader['count'])}."
+        f"with {fmt_count(leader['count'])}. The latest 12 months are shaded."
     )
 
 
 def priority_monthly_caption(priority: Priority) -> str:
-    return f"{priority.title}: monthly counts by crime type."
+    return (f"{priority.title}: monthly counts by type, one panel each with its own scale "
+            "(compare shapes, not heights); the shaded band is the latest 12 months.")
 
 
 # ----- outcomes --------------------------------------------------------------------------------

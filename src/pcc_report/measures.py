@@ -17,7 +17,8 @@ Conventions, and why:
   ``incomplete_months`` (no street file received) are gaps.
 * **Windows.** Counts are summed over the window's months. Percentages are pooled:
   sum of numerators / sum of denominators * 100, never an average of monthly percentages
-  (a quiet month would otherwise weigh as much as a busy one). Snapshots (stocks such as
+  (a quiet month would otherwise weigh as much as a busy one). Means (mean answer time) are
+  pooled the same way, weighted by their denominator (calls offered). Snapshots (stocks such as
   officer numbers) are the value at the window's last month, never a sum. A window with
   some months missing is "incomplete" (value computed over the months present, and marked);
   with none it is "not available" (no value).
@@ -26,6 +27,12 @@ Conventions, and why:
   12-month window, one in any 3-month window; none in a financial year to date that stops
   in April or May, which is then "not available"). SPC runs over the quarterly points, so
   with few of them it is a run chart.
+* **Ratings** follow the measure's rule (its own ``rating``, else the force's) with the
+  significance test :func:`pcc_report.ratings.change_test` chooses for its unit.
+* **SPC** charts percentages on a p′ chart (limits per point from the month's denominator)
+  and everything else on an XmR chart (a run chart when short or without a direction),
+  each segment's limits fixed by its first ``spc_baseline_points`` points and recalculated
+  at the force's and the measure's known changes (:func:`process_changes`).
 * **Restricted measures** are dropped whole from the public edition before anything is
   computed from them (:func:`pcc_report.catalogue.in_edition`).
 * **Breakdowns** (:func:`breakdown_table`, for a measure with ``breakdown: district``) follow
@@ -54,8 +61,9 @@ from pcc_report.periods import (
     month_range,
     report_windows,
 )
-from pcc_report.ratings import ProportionChange, Rating, proportion_change, rate
-from pcc_report.spc import SpcResult, spc
+from pcc_report.police_uk import CATEGORY_CHANGES
+from pcc_report.ratings import SIGNIFICANCE, ChangeTest, Rating, change_test, rate
+from pcc_report.spc import ProcessChange, SpcResult, spc, spc_p
 
 SPC_MONTHS = 36  # months of history (to the period end) on an SPC chart
 TOTAL = "Total"  # label of the breakdown table's total row and total column
@@ -95,9 +103,10 @@ def monthly_series(
         frame["denominator"] = np.nan
     else:
         frame = _return_sums(measure, returns.get(measure.source))
-    if measure.unit == "percentage":
+    if measure.unit in ("percentage", "mean"):
+        scale = 100 if measure.unit == "percentage" else 1
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = 100 * frame["numerator"] / frame["denominator"]
+            ratio = scale * frame["numerator"] / frame["denominator"]
         frame["value"] = ratio.where(frame["denominator"] > 0)
     else:
         frame["value"] = frame["numerator"]
@@ -117,11 +126,10 @@ def _police_uk_counts(measure: Measure, tidy: pd.DataFrame | None, skip: set[str
 
 
 def _return_sums(measure: Measure, data: pd.DataFrame | None) -> pd.DataFrame:
-    columns = (
-        [measure.numerator, measure.denominator]
-        if measure.unit == "percentage"
-        else [measure.value]
-    )
+    columns = {
+        "percentage": [measure.numerator, measure.denominator],
+        "mean": [measure.value, measure.denominator],
+    }.get(measure.unit, [measure.value])
     empty = pd.DataFrame(
         {
             "month": pd.Series(dtype=str),
@@ -140,6 +148,8 @@ def _return_sums(measure: Measure, data: pd.DataFrame | None) -> pd.DataFrame:
     values = data[columns].astype(float).assign(month=month.to_numpy()).dropna()
     if values.empty:
         return empty
+    if measure.unit == "mean":  # a mean is pooled as sum(mean x weight) / sum(weight)
+        values[columns[0]] = values[columns[0]] * values[columns[1]]
     sums = values.groupby("month", as_index=False)[columns].sum()
     out = pd.DataFrame({"month": sums["month"], "numerator": sums[columns[0]]})
     out["denominator"] = sums[columns[1]] if len(columns) == 2 else np.nan
@@ -247,11 +257,11 @@ def window_value(measure: Measure, series: pd.DataFrame, window: Window | None) 
         return unavailable
     numerator = float(rows["numerator"].sum())
     denominator = None
-    if measure.unit == "percentage":
+    if measure.unit in ("percentage", "mean"):
         denominator = float(rows["denominator"].sum())
         if denominator <= 0:
             return unavailable
-        value = 100 * numerator / denominator
+        value = (100 if measure.unit == "percentage" else 1) * numerator / denominator
     else:
         value = numerator
     complete = not missing
@@ -274,10 +284,12 @@ def window_value(measure: Measure, series: pd.DataFrame, window: Window | None) 
 
 @dataclass(frozen=True)
 class Comparison:
-    """``current`` against ``comparator``: change, rating and (surveys) significance.
+    """``current`` against ``comparator``: change, rating and its significance test.
 
     ``change`` is in the measure's unit (percentage points for percentages); ``pct_change``
     is the % change for counts and snapshots (None for percentages, or a zero comparator).
+    ``significance`` is the test of the change (counts and percentages; None for snapshots
+    and means, which have none), made whichever rule rated it.
     """
 
     current: WindowValue
@@ -285,39 +297,40 @@ class Comparison:
     change: float | None
     pct_change: float | None
     rating: Rating
-    significance: ProportionChange | None = None
+    significance: ChangeTest | None = None
 
     @property
     def incomplete(self) -> bool:
         return "incomplete" in (self.current.status, self.comparator.status)
 
 
-def compare_windows(measure: Measure, current: WindowValue, comparator: WindowValue) -> Comparison:
+def compare_windows(
+    measure: Measure, current: WindowValue, comparator: WindowValue, rule: str = SIGNIFICANCE
+) -> Comparison:
     """Rate one window against another by :func:`pcc_report.ratings.rate`.
 
-    Surveys bring their significance test; counts say whether either total is partial.
+    ``rule`` is the force's rating rule; the measure's own ``rating`` overrides it. Counts
+    and percentages bring their significance test; totals say whether either is partial.
     """
-    significance = _significance(measure, current, comparator) if measure.survey else None
+    test = change_test(
+        measure.unit,
+        measure.polarity,
+        (current.numerator, current.denominator),
+        (comparator.numerator, comparator.denominator),
+        exposures=(max(1, current.months_expected), max(1, comparator.months_expected)),
+    )
     rating = rate(
         current.value,
         comparator.value,
         measure.polarity,
         measure.tolerance,
         measure.tolerance_kind,
-        significance=significance,
+        test=test,
+        rule=measure.rating or rule,
         partial_total=measure.unit == "count" and not (current.complete and comparator.complete),
     )
     pct = None if measure.unit == "percentage" else rating.pct_change
-    return Comparison(current, comparator, rating.change, pct, rating, significance)
-
-
-def _significance(measure: Measure, now: WindowValue, before: WindowValue) -> ProportionChange:
-    if not (now.available and before.available):
-        return proportion_change(None, None, None, None, measure.polarity)  # type: ignore[arg-type]
-    counts = [
-        round(x) for x in (now.numerator, now.denominator, before.numerator, before.denominator)
-    ]
-    return proportion_change(*counts, polarity=measure.polarity)
+    return Comparison(current, comparator, rating.change, pct, rating, test)
 
 
 @dataclass(frozen=True, eq=False)
@@ -354,12 +367,41 @@ class MeasureAssessment:
         return self.windows["last_fy"]
 
 
+@dataclass(frozen=True)
+class Settings:
+    """The force's choices that shape every assessment (from its configuration).
+
+    ``rule``: the rating rule unless a measure names its own; ``spc_baseline_points``: the
+    points fixing each SPC segment's limits; ``spc_changes``: known changes
+    ((first month, reason), ...) at which every measure's limits are recalculated.
+    """
+
+    rule: str = SIGNIFICANCE
+    spc_baseline_points: int | None = None
+    spc_changes: tuple[tuple[str, str], ...] = ()
+
+
+def process_changes(measure: Measure, settings: Settings) -> list[ProcessChange]:
+    """The known changes at which this measure's SPC limits are recalculated.
+
+    The force's (a lockdown changes every series), the measure's own (a recording change)
+    and, for police.uk measures, police.uk's crime-type changes (``CATEGORY_CHANGES``: a
+    change of definition is a change of the process), in month order.
+    """
+    dated = [*settings.spc_changes, *measure.spc_changes]
+    if measure.source == POLICE_UK:
+        dated += [(change.month, f"police.uk crime categories changed in {change.label}")
+                  for change in CATEGORY_CHANGES]
+    return [ProcessChange(month, reason) for month, reason in sorted(dated)]
+
+
 def assess(
     measure: Measure,
     tidy: pd.DataFrame | None,
     returns: Mapping[str, pd.DataFrame],
     windows: Mapping[str, Window],
     incomplete_months: Iterable[str] = (),
+    settings: Settings = Settings(),
 ) -> MeasureAssessment:
     """All window values, comparisons and the SPC analysis of one measure.
 
@@ -370,9 +412,10 @@ def assess(
     everything = assessment_windows(dict(windows))
     values = {key: window_value(measure, series, everything.get(key)) for key in ASSESSMENT_WINDOWS}
     comparisons = {
-        name: compare_windows(measure, values[a], values[b]) for name, (a, b) in COMPARISONS.items()
+        name: compare_windows(measure, values[a], values[b], settings.rule)
+        for name, (a, b) in COMPARISONS.items()
     }
-    chart = _spc(measure, series, windows["latest_12"].last)
+    chart = _spc(measure, series, windows["latest_12"].last, settings)
     return MeasureAssessment(measure, series, values, comparisons, chart)
 
 
@@ -393,8 +436,21 @@ def spc_points(measure: Measure, series: pd.DataFrame, period_end: Month) -> pd.
     return values.reindex(pd.Index([str(m) for m in months], name="month")).astype(float)
 
 
-def _spc(measure: Measure, series: pd.DataFrame, period_end: Month) -> SpcResult:
-    return spc(spc_points(measure, series, period_end), measure.polarity, target=measure.target)
+def _spc(
+    measure: Measure, series: pd.DataFrame, period_end: Month, settings: Settings
+) -> SpcResult:
+    """A p′ chart for percentages (limits per point), otherwise XmR or run (:mod:`spc`)."""
+    options = {
+        "target": measure.target,
+        "baseline": settings.spc_baseline_points,
+        "changes": process_changes(measure, settings),
+    }
+    points = spc_points(measure, series, period_end)
+    if measure.unit != "percentage":
+        return spc(points, measure.polarity, **options)
+    counts = series.set_index("month")[["numerator", "denominator"]].reindex(points.index)
+    counts = counts.where(counts["denominator"] > 0)
+    return spc_p(counts["numerator"], counts["denominator"], measure.polarity, **options)
 
 
 class Assessments(list):
@@ -420,6 +476,7 @@ def assess_all(
     baseline_fy: int | None = None,
     edition: str = "public",
     incomplete_months: Iterable[str] = (),
+    settings: Settings = Settings(),
 ) -> Assessments:
     """Assess every measure the edition may show, in catalogue order.
 
@@ -431,7 +488,7 @@ def assess_all(
     windows = report_windows(end, baseline_fy)
     incomplete = tuple(incomplete_months)
     return Assessments(
-        (assess(m, tidy, returns, windows, incomplete) for m in shown),
+        (assess(m, tidy, returns, windows, incomplete, settings) for m in shown),
         withheld=withheld,
         edition=edition,
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 
 import pandas as pd
 
-from pcc_report import charts, crime, tables
+from pcc_report import charts, crime, rating_wording, tables
 from pcc_report.catalogue import Measure
 from pcc_report.config import Priority
 from pcc_report.context import SectionContext
@@ -20,7 +20,9 @@ from pcc_report.measures import MeasureAssessment
 from pcc_report.periods import Window
 from pcc_report.police_uk import ANTI_SOCIAL_BEHAVIOUR, series_breaks
 from pcc_report.present import fingerprint, fmt_count, fmt_share
-from pcc_report.ratings import rag_key
+from pcc_report.ratings import SIMPLE, rag_key
+from pcc_report.spc import latest_reading
+from pcc_report.verdicts import verdict
 
 
 def change_phrase(current: int, previous: int) -> str:
@@ -36,30 +38,57 @@ def change_phrase(current: int, previous: int) -> str:
 
 
 def comparison_sentence(
-    subject: str, current: int, current_label: str, previous: int, previous_label: str
+    subject: str, current: int, current_label: str, previous: int, previous_label: str,
+    *, verb: str = "was",
 ) -> str:
-    """One figure against its comparator, e.g. the recorded-crime headline."""
+    """One figure against its comparator, e.g. the recorded-crime headline.
+
+    ``verb`` agrees with the subject: "Recorded crime ... was", "ASB incidents ... were".
+    """
     return (
-        f"{subject} in the {current_label} was {fmt_count(current)}, "
+        f"{subject} in the {current_label} {verb} {fmt_count(current)}, "
         f"{change_phrase(current, previous)} on the {previous_label} ({fmt_count(previous)})."
     )
 
 
+#: How the headlines rank "largest" changes, in the words they print.
+RANKING_NOTE = (
+    "ranked by the size of the change against the chance variation of counts that size (the "
+    "change divided by the square root of the two counts added together)"
+)
+
+
+def volume_score(latest: float, previous: float) -> float:
+    """A change scaled by the chance variation of counts its size: (a - b) / sqrt(a + b).
+
+    Why: ranking by the count change always picks the largest categories and ranking by the
+    % change picks the smallest (3 -> 6 is +100%); for two Poisson counts this is the
+    change's z-score, so the biggest are the changes least likely to be chance.
+    """
+    total = latest + previous
+    return 0.0 if total <= 0 else (latest - previous) / total**0.5
+
+
 def largest_changes(table, label_column: str, n: int = 2) -> str:  # noqa: ANN001
-    """Name the biggest rise and fall by count in a comparison table."""
-    rows = table[table[label_column].notna()]
-    rises = rows[rows["change"] > 0].nlargest(n, "change")
-    falls = rows[rows["change"] < 0].nsmallest(n, "change")
+    """Name the biggest rises and falls in a comparison table, ranked by :func:`volume_score`."""
+    rows = table[table[label_column].notna()].copy()
+    rows["score"] = [volume_score(a, b) for a, b in zip(rows["latest"], rows["previous"],
+                                                        strict=True)]  # fmt: skip
+    rises = rows[rows["change"] > 0].nlargest(n, "score")
+    falls = rows[rows["change"] < 0].nsmallest(n, "score")
     parts = []
-    for kind, chosen in (("increases", rises), ("decreases", falls)):
+    for kind, chosen in (("increase", rises), ("decrease", falls)):
         if len(chosen):
+            many = len(chosen) > 1
             parts.append(
-                f"The largest {kind} were in "
+                f"The largest {kind}{'s were' if many else ' was'} in "
                 + _join(f"{r[label_column].lower()} ({change_phrase(r.latest, r.previous)})"
                         for _, r in chosen.iterrows())
                 + "."
             )
-    return " ".join(parts) or "No category changed."
+    if not parts:
+        return "No category changed."
+    return " ".join(parts) + f" Changes are {RANKING_NOTE}."
 
 
 def share_sentence(subject: str, share_now: float, label_now: str, share_before: float,
@@ -127,7 +156,7 @@ def headlines(ctx: SectionContext) -> list[str]:
         f"{change_phrase(q_now, q_prev)} on the previous three months and "
         f"{change_phrase(q_now, q_last_year)} on the same months last year.",
         comparison_sentence("Anti-social behaviour incidents", asb_now, ctx.label("latest_12"),
-                            asb_before, ctx.label("previous_12")),
+                            asb_before, ctx.label("previous_12"), verb="were"),
         largest_changes(by_type.iloc[:-1], "Crime type", n=1),
     ]
 
@@ -195,7 +224,9 @@ def measure_sentence(assessment: MeasureAssessment, ctx: SectionContext) -> str:
             if comparison.rating.rag != "Not rated"
             else f"not rated (no preferred direction), {comparison.rating.direction}"
         )
-        if comparison.significance is not None:
+        if m.survey and comparison.significance is not None and hasattr(
+            comparison.significance, "ci_now"
+        ) and comparison.significance.ci_now:
             sig = comparison.significance
             text += (
                 f". Survey: {sig.classification} (95% intervals {sig.ci_now[0] * 100:.1f}% to "
@@ -210,27 +241,34 @@ def measure_sentence(assessment: MeasureAssessment, ctx: SectionContext) -> str:
 
 
 def spc_alt_text(assessment: MeasureAssessment) -> str:
-    """Words for an SPC chart: its span, centre, limits and any special-cause points."""
+    """Words for an SPC chart: span, lines, recalculations, and every marked point and rule."""
     m, result = assessment.measure, assessment.spc
     frame = result.to_frame()
-    kind = "Run chart" if result.chart_type == "run" else "Statistical process control chart"
+    kind = rating_wording.chart_kind(result)
     text = (
         f"{kind} of {m.title} per {'quarter' if m.quarterly else 'month'} from "
         f"{frame.index[0]} to {frame.index[-1]}, {len(frame)} points. "
-        f"Centre line {tables.format_value(m, result.centre)}"
+        f"Latest centre line {tables.format_value(m, result.centre)}"
     )
     if result.upper is not None:
         text += (
-            f", process limits {tables.format_value(m, result.lower)} to "
+            f", latest process limits {tables.format_value(m, result.lower)} to "
             f"{tables.format_value(m, result.upper)}"
         )
-    special = frame[frame["special_cause"]]
-    text += (
-        f". {len(special)} point(s) show special cause variation"
-        + (f", the latest in {special.index[-1]}" if len(special) else "")
-        + f". Latest point: {tables.format_spc(result)}."
-    )
-    return text
+    text += "."
+    recalculated = rating_wording.recalculation_sentence(result)
+    if recalculated:
+        text += " " + recalculated
+    marked = rating_wording.marked_sentences(result)
+    if marked:
+        text += " Marked: " + "; ".join(marked) + "."
+    elif result.chart_type != "run":
+        text += " No points are marked as special cause."
+    return text + f" Latest point: {tables.format_spc(result)}."
+
+
+# Every comparison the report shows (Part 2, the dashboard and the priority pages).
+COMPARISON_KEYS = ("previous_12_vs_prior_12", *tables.COMPARISON_NAMES)
 
 
 def part2_notes(ctx: SectionContext) -> list[str]:
@@ -239,6 +277,13 @@ def part2_notes(ctx: SectionContext) -> list[str]:
         f"Ratings: {rag_key()}. The arrow (↑ ↓ →) shows the direction of change. "
         "Definitions are in the measure definitions appendix.",
     ]
+    if any(a.comparisons["latest_12_vs_previous_12"].rating.rule == SIMPLE
+           for a in ctx.assessments):  # fmt: skip
+        notes.append(f"Measures rated by the simple rule: {rag_key(SIMPLE)}.")
+    notes.append(rating_wording.counts_test_example())
+    notes.append(rating_wording.false_alarm_note(
+        rating_wording.tests_made(ctx.assessments, COMPARISON_KEYS)))
+    notes.extend(rating_wording.rule_notes(ctx.assessments))
     for a in ctx.assessments:
         m = a.measure
         if m.target is not None:
@@ -370,8 +415,9 @@ def dashboard_intro(baseline: Window | None) -> str:
         f"The dashboard compares the latest 12 months with the baseline year"
         f"{' (' + baseline.span + ')' if baseline else ''}, shows the statistical process "
         f"control (SPC) reading of each measure's monthly series and, where there is a target, "
-        f"whether the process can be expected to meet it. Survey measures show whether the "
-        f"change is statistically significant at 95%."
+        f"whether the process can be expected to meet it. Counts and percentages show whether "
+        f"the change on the baseline is statistically significant at 95%. The verdict, first, "
+        f"reconciles these views with the comparison against the previous 12 months."
     )
 
 
@@ -380,8 +426,9 @@ def performance_intro(plan_title: str, withheld_statement: str) -> list[str]:
     paragraphs = [
         f"Performance against each measure of the {plan_title}, grouped by priority. "
         f"Each rating compares a 12-month period with the 12 months before it ({rag_key()}); "
-        f"the arrow shows the direction of change. Survey measures are rated on "
-        f"statistical significance at 95%."
+        f"the arrow shows the direction of change. A change is rated worse only when it "
+        f"is statistically significant at 95% (an exact test for counts, a two-proportion "
+        f"test for surveys and calls), unless the notes say a measure uses the simple rule."
     ]
     if withheld_statement:
         paragraphs.append(withheld_statement + " Partner data of this kind may not "
@@ -404,6 +451,11 @@ def measure_sentences(assessments: list[MeasureAssessment], ctx: SectionContext)
     return [measure_sentence(a, ctx) for a in assessments]
 
 
+def verdict_sentences(assessments: list[MeasureAssessment]) -> list[str]:
+    """Each measure's one verdict (:mod:`pcc_report.verdicts`), leading its page."""
+    return [rating_wording.verdict_sentence(a, verdict(a)) for a in assessments]
+
+
 def priority_measures_caption(priority: Priority) -> str:
     return f"{priority.title}: measures, latest 12 months against the previous 12"
 
@@ -422,9 +474,13 @@ def spc_figures(assessments: list[MeasureAssessment]) -> Iterator[tuple]:
         if not a.spc.points:
             continue
         fig = charts.spc_chart(a.spc, title=a.measure.title,
-                               ylabel="Per cent" if a.measure.unit == "percentage" else "Count")
+                               ylabel=rating_wording.axis_label(a.measure))
+        reading = tables.format_spc(a.spc)
+        recent = latest_reading(a.spc)
+        if recent != a.spc.variation and recent != "not available":
+            reading += f"; last three points: {recent}"
         yield (fig, f"spc-{a.measure.id}", spc_alt_text(a),
-               f"{a.measure.title}: {tables.format_spc(a.spc)}.")
+               rating_wording.spc_caption(a, reading))
 
 
 def uncharted_notes(assessments: list[MeasureAssessment]) -> list[str]:
@@ -447,6 +503,29 @@ def no_location_sentence(tidy: pd.DataFrame) -> str:
         f"({missing / max(1, rows) * 100:.1f}%) have no location; "
         "they are counted under \"No location\" in the district tables, never dropped."
     )
+
+
+def data_quality_totals(inputs: dict, tidy: pd.DataFrame) -> list[str]:
+    """What each total on the data-quality page counts, and how repeated Crime IDs count.
+
+    The tidy table counts rows: a Crime ID that police.uk publishes again in a later month's
+    file is counted each time it appears, as police.uk's own monthly totals count it.
+    """
+    rows_read = sum(int(f.get("rows") or 0) for f in inputs["files"])
+    asb = int(tidy.loc[tidy["crime_type"] == ANTI_SOCIAL_BEHAVIOUR, "count"].sum())
+    counted = int(tidy["count"].sum())
+    return [
+        f"Rows read: every row of each police.uk street file, {fmt_count(rows_read)} in all. "
+        f"Each row is one crime or one anti-social behaviour incident; "
+        f"{fmt_count(counted - asb)} are crimes and {fmt_count(asb)} are ASB incidents, which "
+        "are not recorded crime and are reported on their own.",
+        "Repeated Crime IDs are counted each time they appear: police.uk occasionally "
+        "publishes a crime again in a later month's file (with an updated outcome), and its "
+        "published monthly totals count every row, so counting each row keeps this report's "
+        "figures equal to police.uk's. The validation warning 'Crime IDs are unique' lists "
+        "how many repeat, so their effect (a handful of rows a year) can be judged.",
+        "The no-location figure below counts rows over all crime types and ASB together.",
+    ]
 
 
 def audit_commands(commands: dict) -> list[str]:

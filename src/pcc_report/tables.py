@@ -25,11 +25,21 @@ from pcc_report.catalogue import (
 )
 from pcc_report.measures import Assessments, Comparison, MeasureAssessment, WindowValue
 from pcc_report.periods import Window
-from pcc_report.ratings import is_missing
-from pcc_report.spc import RUN_CHART_NOTE, SpcResult
+from pcc_report.ratings import SIGNIFICANCE, is_missing
+from pcc_report.spc import NEUTRAL_VARIATION, RUN_CHART_NOTE, SpcResult
+from pcc_report.verdicts import verdict
 
 NOT_AVAILABLE = "not available"
 INCOMPLETE = "incomplete data"
+# A verdict's status as a table cell (the sentences are pcc_report.rating_wording's).
+VERDICT_WORDS: dict[str, str] = {
+    "improvement": "Improving",
+    "concern": "Concern",
+    "mixed": "Mixed signals",
+    "no significant change": "No significant change",
+    "not rated": "Not rated",
+    "not available": "Not available",
+}
 
 
 def withheld_statement(assessments: Assessments) -> str:
@@ -48,6 +58,8 @@ def format_value(measure: Measure, value: float | None) -> str:
         return NOT_AVAILABLE
     if measure.unit == "percentage":
         return f"{value:.1f}%"
+    if measure.unit == "mean":
+        return f"{value:,.1f}"
     return f"{round(value):,}"
 
 
@@ -62,13 +74,17 @@ def format_window(measure: Measure, wv: WindowValue) -> str:
 
 
 def format_rating(comparison: Comparison) -> str:
-    """RAG word and arrow, never colour alone: "Green ↓", "Amber ↓ (no significant change)"."""
+    """RAG word and arrow, never colour alone: "Green ↓", "Green ↑ (no significant change)".
+
+    A rating by the significance rule says what the test found; one by the simple rule
+    does not (its meaning is the plain key's, stated in the notes).
+    """
     rating = comparison.rating
     if rating.rag == "Not available":
         incomplete = comparison.current.available and comparison.comparator.available
         return f"{NOT_AVAILABLE} ({INCOMPLETE})" if incomplete else NOT_AVAILABLE
     text = f"{rating.rag} {rating.arrow}"
-    if comparison.significance is not None:
+    if rating.rule == SIGNIFICANCE and comparison.significance is not None:
         text += f" ({comparison.significance.classification})"
     if comparison.incomplete:
         text += f" ({INCOMPLETE})"
@@ -181,6 +197,8 @@ def format_spc(result: SpcResult) -> str:
     """The variation icon's words; run charts and trial limits say so."""
     if not result.points:
         return NOT_AVAILABLE
+    if result.variation == NEUTRAL_VARIATION:
+        return result.variation
     if result.chart_type == "run":
         return f"{result.variation} ({RUN_CHART_NOTE})"
     return result.variation + (" (trial limits)" if result.trial_limits else "")
@@ -206,8 +224,10 @@ def dashboard_table(
     """The Leicestershire dashboard: baseline year against the latest 12 months.
 
     Change is the % variance for counts and snapshots and the percentage-point change for
-    percentages; survey measures add their significance against the baseline (which is what
-    their rating rests on). ``raw=True`` gives numbers and codes for the CSV audit trail.
+    percentages; counts and percentages add the significance of the change against the
+    baseline. The verdict (:mod:`pcc_report.verdicts`) leads each row, so a reader sees the
+    reconciled reading before the separate views. ``raw=True`` gives numbers and codes for
+    the CSV audit trail.
     """
     items, titles = _ordered(assessments, priorities)
     if raw:
@@ -220,6 +240,7 @@ def dashboard_table(
                     "measure_id": a.measure.id,
                     "measure": a.measure.title,
                     "unit": a.measure.unit,
+                    "verdict": verdict(a).status,
                     "baseline_value": a.windows["baseline"].value,
                     "baseline_status": a.windows["baseline"].status,
                     "latest_12_value": a.latest_12.value,
@@ -241,19 +262,20 @@ def dashboard_table(
     rows = []
     for a in items:
         c = a.comparisons["latest_12_vs_baseline"]
-        if a.measure.survey:
-            significance = c.significance.classification if c.significance else NOT_AVAILABLE
+        if c.significance is not None:
+            significance = c.significance.classification
         else:
-            significance = "not a survey"
+            significance = f"no test (a {a.measure.unit})"
         rows.append(
             {
                 "Priority": titles.get(a.measure.priority, a.measure.priority),
                 "Measure": a.measure.title,
+                "Verdict": VERDICT_WORDS[verdict(a).status],
                 baseline: format_window(a.measure, a.windows["baseline"]),
                 latest: format_window(a.measure, a.latest_12),
                 "Change on baseline": format_change(a.measure, c),
                 "SPC variation": format_spc(a.spc),
-                "Significance (surveys)": significance,
+                "Significance of the change": significance,
                 "Target": "none"
                 if a.measure.target is None
                 else format_value(a.measure, a.measure.target),
@@ -261,14 +283,15 @@ def dashboard_table(
             }
         )
     columns = [
-        "Priority", "Measure", baseline, latest, "Change on baseline", "SPC variation",
-        "Significance (surveys)", "Target", "Target assurance",
+        "Priority", "Measure", "Verdict", baseline, latest, "Change on baseline",
+        "SPC variation", "Significance of the change", "Target", "Target assurance",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
 
 _DASHBOARD_RAW = [
-    "priority_id", "measure_id", "measure", "unit", "baseline_value", "baseline_status",
+    "priority_id", "measure_id", "measure", "unit", "verdict", "baseline_value",
+    "baseline_status",
     "latest_12_value", "latest_12_status", "change", "pct_change", "spc_chart", "spc_variation",
     "significance", "p_value", "target", "assurance",
 ]  # fmt: skip
