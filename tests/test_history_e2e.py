@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from historyfiles import FORCE, write_history, zip_folder
 
+from pcc_report import build
 from pcc_report.cli import main
 
 pytestmark = pytest.mark.e2e
@@ -62,7 +63,7 @@ def built(history, tmp_path_factory) -> dict[str, Path]:
         code = main(["run", "--force", FORCE, "--quarter", QUARTER, "--police-uk", str(source),
                      "--out", str(out / name)])  # fmt: skip
         assert code == 0
-        reports[name] = out / name / FORCE / QUARTER / "r1"
+        reports[name] = out / name / FORCE / QUARTER / "r1" / "public"
     return reports
 
 
@@ -155,10 +156,11 @@ def _kill_at(process: subprocess.Popen, marker: str) -> str:
 def test_a_killed_build_leaves_revisions_untouched_and_the_next_run_recovers(
     built, history, tmp_path
 ) -> None:
-    out = built["folder"].parents[2]
-    r1 = built["folder"]
+    out = built["folder"].parents[3]
+    r1 = built["folder"].parent  # the revision, with its edition folders
     before = _digest(r1)
-    for marker in ("[3/8]", "[4/8]", "section 1/", "[5/8]"):
+    stages = len(build.STAGES)
+    for marker in (f"[3/{stages}]", f"[4/{stages}]", "section 1/", f"[6/{stages}]"):
         seen = _kill_at(_start(history[0], out, "--reissue", "killed test"), marker)
         assert marker in seen, seen
         assert _digest(r1) == before and not (r1.parent / "r2").exists()
@@ -170,5 +172,5 @@ def test_a_killed_build_leaves_revisions_untouched_and_the_next_run_recovers(
     assert done.returncode == 0, done.stderr
     assert "Removed the staging folder of an interrupted build" in done.stderr
     assert "Traceback" not in done.stderr
-    assert (r1.parent / "r2" / "manifest.json").is_file() and _digest(r1) == before
+    assert (r1.parent / "r2" / "public" / "manifest.json").is_file() and _digest(r1) == before
     assert not (out / ".staging").exists()
