@@ -143,3 +143,42 @@ def test_peak_low_and_latest_leader() -> None:
     assert (low["month"], low["count"]) == ("2022-04", 3)
     leader = crime.latest_leader(crime.monthly_series(ROWS, by="crime_type"))
     assert (leader["crime_type"], leader["count"]) == ("Vehicle crime", 2)
+
+
+# Windows either side of police.uk's May 2013 change (counts summed by hand below).
+BEFORE_2013 = Window("previous", "before", Month(2013, 3), Month(2013, 4))
+AFTER_2013 = Window("latest", "now", Month(2013, 5), Month(2013, 6))
+ACROSS_2013 = tidy([
+    ("2013-03", "Northam", "Violent crime", None, 7),
+    ("2013-04", "Northam", "Public disorder and weapons", None, 3),
+    ("2013-04", "Northam", "Burglary", None, 2),
+    ("2013-05", "Northam", "Violence and sexual offences", None, 5),
+    ("2013-05", "Northam", "Public order", None, 2),
+    ("2013-06", "Southam", "Possession of weapons", None, 1),
+    ("2013-06", "Southam", "Burglary", None, 4),
+])
+
+
+def test_type_tables_compare_like_for_like_across_a_category_change() -> None:
+    table = crime.crime_type_comparison(ACROSS_2013, AFTER_2013, BEFORE_2013)
+    rows = {r["Crime type"]: (r["previous"], r["latest"]) for _, r in table.iterrows()}
+    assert rows == {
+        "Violence and sexual offences": (7, 5),  # the renamed type, under its new name
+        "Public order and Possession of weapons (together: Public disorder and weapons "
+        "before May 2013)": (3, 2 + 1),
+        "Burglary": (2, 4),
+        crime.ALL_CRIME: (7 + 3 + 2, 5 + 2 + 1 + 4),
+    }
+    chosen = ("Violence and sexual offences", "Violent crime")
+    by_type = crime.type_comparison(ACROSS_2013, chosen, AFTER_2013, BEFORE_2013)
+    assert by_type[["Crime type", "previous", "latest"]].values.tolist() == [
+        ["Violence and sexual offences", 7, 5]]
+
+
+def test_type_tables_keep_the_types_when_no_change_lies_between_their_windows() -> None:
+    after = ACROSS_2013[ACROSS_2013["month"] >= "2013-05"]
+    table = crime.crime_type_comparison(
+        after, Window("latest", "now", Month(2013, 6), Month(2013, 6)),
+        Window("previous", "before", Month(2013, 5), Month(2013, 5)))
+    assert set(table["Crime type"]) == {"Violence and sexual offences", "Public order",
+                                        "Possession of weapons", "Burglary", crime.ALL_CRIME}

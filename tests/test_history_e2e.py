@@ -79,6 +79,29 @@ def test_a_quarter_reaching_back_before_may_2013_builds(built) -> None:
     assert by_month.groupby("month")["count"].sum().nunique() == 1
 
 
+def _street_rows(folder: Path, first: str, last: str) -> pd.DataFrame:
+    """Every street row of the months ``first``..``last``, read straight from the files."""
+    frames = [pd.read_csv(p) for p in sorted(folder.rglob("*-street.csv"))]
+    rows = pd.concat(frames, ignore_index=True)
+    return rows[rows["Month"].between(first, last)]
+
+
+def test_priority_pages_follow_the_may_2013_change_like_for_like(built, history) -> None:
+    # 2014-15-Q1: the previous 12 months (2012-07..2013-06) straddle May 2013.
+    tables = built["folder"] / "data" / "tables"
+    by_type = pd.read_csv(tables / "priority-protect-vulnerable-by-type.csv")
+    assert "Violent crime" not in set(by_type["Crime type"])
+    rows = _street_rows(history[0], "2012-07", "2013-06")
+    violence = rows["Crime type"].isin(["Violent crime", "Violence and sexual offences"]).sum()
+    shown = by_type.set_index("Crime type").iloc[:, 0]  # the previous 12 months' column
+    assert shown["Violence and sexual offences"] == violence
+    merged = ("Public order and Possession of weapons (together: Public disorder and weapons "
+              "before May 2013)")
+    weapons = rows["Crime type"].isin(
+        ["Public disorder and weapons", "Public order", "Possession of weapons"]).sum()
+    assert shown[merged] == weapons
+
+
 def test_zip_and_folder_give_identical_tables(built) -> None:
     folder, archive = _tables(built["folder"]), _tables(built["zip"])
     assert list(folder) == list(archive) and folder

@@ -226,3 +226,30 @@ def test_audit_commands_say_what_each_proves() -> None:
         "pcc-report verify .",
         "Re-run the executed notebooks with nbval: pytest --nbval notebooks",
     ]
+
+
+def _window(first: str, last: str) -> Window:
+    return Window("w", "w", Month.parse(first), Month.parse(last))
+
+
+def test_a_priority_types_table_says_when_its_windows_cross_a_change() -> None:
+    priority = SimpleNamespace(title="Safer communities")
+    # Drugs was split out of Other crime in September 2011: a count of Other crime and Drugs
+    # without the other split-out types is not like for like across that month.
+    types = ("Drugs", "Other crime")
+    (note,) = narrative.priority_types_break_notes(
+        priority, types, _window("2010-12", "2011-11"), _window("2011-12", "2012-11"))
+    assert note.startswith("Crime types under Safer communities: series break: categories "
+                           "changed in September 2011 (")
+    assert "Drugs" in note and note.endswith("not like for like.")
+    # The same windows a year later hold no change; nor does a priority that takes the
+    # whole group (every type that held its crimes before and after May 2013).
+    assert narrative.priority_types_break_notes(
+        priority, types, _window("2011-12", "2012-11"), _window("2012-12", "2013-11")) == []
+    whole = ("Violence and sexual offences", "Violent crime")
+    assert narrative.priority_types_break_notes(
+        priority, whole, _window("2012-06", "2013-05"), _window("2013-06", "2014-05")) == []
+    assert narrative.priority_types_break_notes(
+        priority, ("Violence and sexual offences",), _window("2012-06", "2013-05"),
+        _window("2013-06", "2014-05"))[0].startswith(
+        "Crime types under Safer communities: series break: categories changed in May 2013")

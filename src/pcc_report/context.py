@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from pcc_report import catalogue, measures, returns, sections
-from pcc_report.config import ForceConfig, load_force_config
+from pcc_report.config import ForceConfig, Priority, load_force_config
 from pcc_report.crime import load_tidy
 from pcc_report.periods import Month, Quarter, Window, report_windows
 from pcc_report.present import Outputs
@@ -105,6 +105,16 @@ class SectionContext:
                 self.force.rating, self.force.spc_baseline_points, self.force.spc_changes
             ),
         )
+
+    @cached_property
+    def crime_type_mapping(self) -> dict[str, tuple[str, ...]]:
+        """The catalogue's mapping of retired police.uk crime types onto today's."""
+        return catalogue.load_crime_type_mapping()
+
+    def priority_types(self, priority: Priority) -> tuple[str, ...]:
+        """The crime types a priority counts: its plan's types and the retired types that
+        held them (a plan names today's types; months before May 2013 hold the old ones)."""
+        return catalogue.counted_types(priority.crime_types, self.crime_type_mapping)
 
     @property
     def priority_titles(self) -> dict[str, str]:

@@ -15,7 +15,7 @@ import yaml
 
 from pcc_report.config import CONFIG_DIR
 from pcc_report.periods import Window
-from pcc_report.police_uk import ANTI_SOCIAL_BEHAVIOUR
+from pcc_report.police_uk import ANTI_SOCIAL_BEHAVIOUR, CATEGORY_CHANGES
 
 ALL_CRIME = "All recorded crime (excluding ASB)"
 
@@ -70,9 +70,40 @@ def compare_by(
     return table
 
 
+def like_for_like_types(tidy: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
+    """``tidy`` with its crime types made comparable across police.uk's changes inside the
+    months ``first``..``last`` (YYYY-MM), for a table that compares types over them.
+
+    A renamed type takes its new name (Violent crime was Violence and sexual offences); the
+    types of a group that was split or merged are counted together under one label ("Public
+    order and Possession of weapons (together: Public disorder and weapons before May
+    2013)"), so no row compares part of a category with all of it. Totals are unchanged.
+    """
+    relabel: dict[str, str] = {}
+    for change in CATEGORY_CHANGES:
+        if not first < change.month <= last:
+            continue
+        present = set(tidy.loc[tidy["month"].between(first, last), "crime_type"])
+        for before, after in change.groups:
+            group = (set(before) | set(after)) & present
+            if len(group) < 2 or not group & set(before):
+                continue
+            if len(before) == 1 and len(after) == 1:
+                relabel[before[0]] = after[0]
+                continue
+            label = (" and ".join(t for t in after if t in group)
+                     + f" (together: {' and '.join(t for t in before if t in group)} before "
+                     f"{change.label})")  # fmt: skip
+            relabel.update(dict.fromkeys(group, label))
+    if not relabel:
+        return tidy
+    return tidy.assign(crime_type=tidy["crime_type"].replace(relabel))
+
+
 def crime_type_comparison(tidy: pd.DataFrame, current: Window, previous: Window) -> pd.DataFrame:
     """Recorded crime by type in two windows, with an all-crime total row last."""
-    table = compare_by(crimes_only(tidy), "crime_type", current, previous, label="Crime type")
+    rows = like_for_like_types(crimes_only(tidy), str(previous.first), str(current.last))
+    table = compare_by(rows, "crime_type", current, previous, label="Crime type")
     totals = {
         "Crime type": ALL_CRIME,
         "previous": int(table["previous"].sum()),
@@ -155,9 +186,11 @@ def district_comparison(tidy: pd.DataFrame, current: Window, previous: Window) -
 def type_comparison(
     tidy: pd.DataFrame, crime_types: tuple[str, ...], current: Window, previous: Window
 ) -> pd.DataFrame:
-    """The given crime types (ASB included when listed) in two windows, by type."""
+    """The given crime types (ASB included when listed) in two windows, by type, like for
+    like across police.uk's changes (:func:`like_for_like_types`)."""
     chosen = tidy[tidy["crime_type"].isin(crime_types)]
-    return compare_by(chosen, "crime_type", current, previous, label="Crime type")
+    rows = like_for_like_types(chosen, str(previous.first), str(current.last))
+    return compare_by(rows, "crime_type", current, previous, label="Crime type")
 
 
 def comparison_totals(table: pd.DataFrame) -> tuple[int, int]:

@@ -306,9 +306,7 @@ def part2_notes(ctx: SectionContext) -> list[str]:
             "No police.uk data was received for " + ", ".join(ctx.incomplete_months)
             + "; figures covering these months are marked incomplete data."
         )
-    first = min(w.first for w in ctx.windows.values())
-    measured = [a.measure for a in ctx.assessments]
-    notes += series_break_notes(measured, str(first), str(ctx.period_end))
+    notes += comparison_break_notes(ctx.assessments, ctx)
     return notes
 
 
@@ -321,16 +319,34 @@ def series_break_notes(measures: Iterable[Measure], first: str, last: str) -> li
     """
     notes = []
     for measure in measures:
-        if measure.source != "police_uk" or not measure.crime_types:
-            continue
-        note = tables.series_break_note(measure.crime_types, first, last)
-        if note:
-            changes = series_breaks(measure.crime_types, first, last)
-            notes.append(
-                f"{measure.title}: {note} ({'; '.join(c.summary for c in changes)}); its "
-                "figures before and after are not like for like."
-            )
+        if measure.source == "police_uk" and measure.crime_types:
+            notes += _break_note(measure.title, measure.crime_types, first, last)
     return notes
+
+
+def _break_note(subject: str, types: Iterable[str], first: str, last: str) -> list[str]:
+    """``[note]`` when a count of ``types`` over ``first``..``last`` crosses a change; ``[]``."""
+    note = tables.series_break_note(types, first, last)
+    if not note:
+        return []
+    changes = series_breaks(tuple(types), first, last)
+    return [f"{subject}: {note} ({'; '.join(c.summary for c in changes)}); its figures "
+            "before and after are not like for like."]
+
+
+def comparison_break_notes(assessments: Iterable[MeasureAssessment],
+                           ctx: SectionContext) -> list[str]:
+    """The series-break notes of these measures over every month the report compares."""
+    first = min(w.first for w in ctx.windows.values())
+    return series_break_notes([a.measure for a in assessments], str(first), str(ctx.period_end))
+
+
+def priority_types_break_notes(priority: Priority, types: Iterable[str], previous: Window,
+                               latest: Window) -> list[str]:
+    """The note under a priority's crime-types table when its two windows cross a change in
+    the types it counts (each type's row would compare unlike things)."""
+    return _break_note(f"Crime types under {priority.title}", types, str(previous.first),
+                       str(latest.last))
 
 
 def _example(example: dict) -> str:
