@@ -114,9 +114,9 @@ def funding_caption(quarter: Quarter) -> str:
 
 
 def fmt_date(iso: str) -> str:
-    """``24 November 2022``."""
+    """``Thursday 24 November 2022``, as the Lancashire scrutiny plan writes its meetings."""
     day = date.fromisoformat(iso)
-    return f"{day.day} {day:%B %Y}"
+    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def scrutiny_table(frame: pd.DataFrame, period_end: Month) -> tuple[pd.DataFrame, int]:
