@@ -50,5 +50,8 @@ def test_part3_and_exceptions_pages_in_order_with_the_csv_values(demo_report, de
     order = [body.index(h) for h in ("Part 2: performance against the plan", "Part 3: the "
                                      "Commissioner's activity", "Appendix A")]
     assert order == sorted(order)
-    assert text.index("Performance by exception:") < text.index("Part 2: performance against")
+    intro = text.index("Performance by exception:")  # the page's first sentence
+    contents, rest = text[:intro], text[intro:]
+    assert contents.index("Performance by exception") < contents.index("Part 2: performance")
+    assert "Part 2: performance against the plan" in rest
     assert f"£{total:,.2f}" in body and f"£{spent:,.2f}" in body
