@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from pcc_report import demo, returns
+from pcc_report.config import load_force_config
 from pcc_report.police_uk import EXPECTATIONS_DIR
 from pcc_report.returns import RETURN_COLUMNS, RETURNS
 from pcc_report.validation import (
@@ -69,6 +70,20 @@ GOOD: dict[str, list[list[str]]] = {
         ["2022-07", "Kingsford Vale", "0"],  # none reported: a row with 0
         ["2022-08", "Demoford", "2"],  # a small count is valid data (suppression is later)
         ["2022-08", "Newport, East", "4"],  # quoted comma
+    ],
+    "funding": [
+        ["2022-23", "Demoford", "district", "10000.00", "4517.33", "5482.67"],
+        ["2022-23", "Kingsford Vale & Southmere", "district", "24000", "0", "24000"],  # joint
+        ["2022-23", "Youth Diversion, Demoshire", "project", "800.5", "800.5", "0"],  # comma
+        ["2022-23", "Eastbridge", "district", "100.00", "33.33", "66.66"],  # a penny's rounding
+        ["2021-22", "Demoford", "district", "0", "0", "0"],  # another year: a row of its own
+    ],
+    "scrutiny-plan": [
+        ["2022-11-24", "Tackle crime", "ACC Local Policing", "Burglary; vehicle crime",
+         "Rising vehicle crime"],
+        ["2022-11-24", "Support victims", "Head of Victim Services, OPCC",
+         "Victim satisfaction", ""],  # rationale is optional
+        ["2024-02-29", "Tackle crime", "ACC", "=HYPERLINK(1)", "leap day"],  # text is data
     ],
 }
 
@@ -168,7 +183,51 @@ BAD: dict[str, list[tuple[list[str], str]]] = {
         (["2023-04", "Southmere", "3"], "One row per month per district"),
         (["2023-04", "Southmere", "4"], "One row per month per district"),
     ],
+    "funding": [
+        (["2022/23", "Marbleham", "district", "10", "5", "5"],
+         "financial_year is YYYY-YY (2022-23)"),
+        (["2022-24", "Marbleham", "district", "10", "5", "5"],
+         "financial_year is two consecutive years (2022-23)"),
+        (["2023-24", " ", "project", "10", "5", "5"], "recipient is not empty"),
+        (["2023-24", "Westerholt", "partnership", "10", "5", "5"], "kind is district or project"),
+        (["2023-24", "Demoton", "district", "10", "5", "5"],
+         "A district recipient is one of the force's districts (config/forces/<force>.yml)"),
+        (["2023-24", "Demoford & Nowhere", "district", "10", "5", "5"],
+         "A district recipient is one of the force's districts (config/forces/<force>.yml)"),
+        (["2023-24", "Southmere", "district", "-10", "5", "5"],
+         "allocation is an amount in pounds, 0 or more (up to 2 decimal places, no £ or commas)"),
+        (["2023-24", "Eastbridge", "district", "£10,000", "5", "5"],
+         "allocation is an amount in pounds, 0 or more (up to 2 decimal places, no £ or commas)"),
+        (["2023-24", "Project A", "project", "10", "5.005", "5"],
+         "spent is an amount in pounds, 0 or more (up to 2 decimal places, no £ or commas)"),
+        (["2023-24", "Project B", "project", "10", "15", "-5"],
+         "available is an amount in pounds, 0 or more (up to 2 decimal places, no £ or commas)"),
+        (["2023-24", "Project C", "project", "10000", "4517.33", "5482.65"],
+         "spent + available = allocation (within a penny)"),
+        (["2023-24", "Project D", "project", "10", "5", "5"],
+         "One row per financial year per recipient"),
+        (["2023-24", "Project D", "project", "12", "6", "6"],
+         "One row per financial year per recipient"),
+    ],
+    "scrutiny-plan": [
+        (["2023-02-30", "Tackle crime", "ACC", "Burglary", ""],
+         "meeting_date is a real date written YYYY-MM-DD"),
+        (["24/11/2022", "Tackle crime", "ACC", "Burglary", ""],
+         "meeting_date is a real date written YYYY-MM-DD"),
+        (["2023-03-01", "", "ACC", "Burglary", ""], "theme is not empty"),
+        (["2023-03-02", "Tackle crime", " ", "Burglary", ""], "lead is not empty"),
+        (["2023-03-03", "Tackle crime", "ACC", "", ""], "areas is not empty"),
+        (["2023-03-04", "Tackle crime", "ACC", "Burglary", "a"],
+         "One row per meeting date per theme"),
+        (["2023-03-04", "Tackle crime", "ACC", "Robbery", "b"],
+         "One row per meeting date per theme"),
+        (["2023-03-05", "Keep people safe", "DCS", "x" * 601, ""],
+         "areas is at most 600 characters"),
+    ],
 }
+
+#: The districts the suites are run with (the demonstration force's configuration).
+DISTRICTS = load_force_config("demoshire").districts
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,7 +310,7 @@ def good_report(tmp_path_factory: pytest.TempPathFactory) -> ValidationReport:
     folder = returns_folder(tmp_path_factory.mktemp("good"))
     for name in RETURNS:
         write_return(folder, name)
-    return validate_returns(folder)
+    return validate_returns(folder, districts=DISTRICTS)
 
 
 def test_good_returns_pass_every_rule(good_report: ValidationReport) -> None:
@@ -272,7 +331,7 @@ def bad_report(tmp_path_factory: pytest.TempPathFactory) -> ValidationReport:
     folder = returns_folder(tmp_path_factory.mktemp("bad"))
     for name in RETURNS:
         write_return(folder, name, GOOD[name] + [row for row, _ in BAD[name]])
-    return validate_returns(folder)
+    return validate_returns(folder, districts=DISTRICTS)
 
 
 def _bad_lines(name: str, rule: str) -> set[int]:
@@ -338,7 +397,7 @@ def test_reports_are_stable(bad_report: ValidationReport, tmp_path: Path) -> Non
     folder = returns_folder(tmp_path)
     for name in RETURNS:
         write_return(folder, name, GOOD[name] + [row for row, _ in BAD[name]])
-    validate_returns(folder).write(tmp_path / "a")
+    validate_returns(folder, districts=DISTRICTS).write(tmp_path / "a")
     bad_report.write(tmp_path / "b")
     for file in ("validation.json", "validation.html"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
@@ -352,7 +411,7 @@ def test_reports_are_stable(bad_report: ValidationReport, tmp_path: Path) -> Non
 def test_demo_returns_pass_with_no_problems(tmp_path: Path) -> None:
     folder = tmp_path / FOLDER
     paths = demo.generate_returns(folder)
-    report = validate_returns(folder)
+    report = validate_returns(folder, districts=DISTRICTS)
     assert report.ok, report.format_errors()
     assert report.problems == []
     assert len(report.suites) == len(RETURNS) == len(paths)

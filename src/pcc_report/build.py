@@ -203,13 +203,15 @@ def _validate(state: RunState) -> None:
         # restricted-only returns are not opened here, so the public edition's results are
         # those of a public-only build, which never reads them at all
         reports.append(validation.validate_returns(
-            request.returns, expectations_dir=EXPECTATIONS_DIR, skip=withheld))
+            request.returns, expectations_dir=EXPECTATIONS_DIR, skip=withheld,
+            districts=load_force_config(request.force).districts))
     state.public_report = validation.ValidationReport.combine(reports)
     if request.returns is not None and withheld and any(e.shows_restricted for e in state.built):
         # the restricted edition needs them: validated once, apart
         reports.append(_only_suites(validation.validate_returns(
             request.returns, expectations_dir=EXPECTATIONS_DIR,
-            skip=[r for r in RETURNS if r not in withheld]), withheld))
+            skip=[r for r in RETURNS if r not in withheld],
+            districts=load_force_config(request.force).districts), withheld))
     report = state.report = validation.ValidationReport.combine(reports)
     name = f"{request.force}-{state.quarter}-{state.run_id}"
     if not report.ok:

@@ -30,14 +30,14 @@ import yaml
 from pcc_report.config import CONFIG_DIR, check_changes
 from pcc_report.police_uk import CATEGORY_CHANGES, crime_types
 from pcc_report.ratings import POLARITIES, RATING_RULES, TOLERANCE_KINDS
-from pcc_report.returns import QUARTERLY_SOURCES, RETURN_COLUMNS
+from pcc_report.returns import PART3_RETURNS, QUARTERLY_SOURCES, RETURN_COLUMNS
 
 CATALOGUE_PATH = CONFIG_DIR / "measures.yml"
 PLAN_PATH = CONFIG_DIR / "plan.yml"
 
 UNITS: tuple[str, ...] = ("count", "percentage", "snapshot", "mean")
 POLICE_UK = "police_uk"
-SOURCES: tuple[str, ...] = (POLICE_UK, *RETURN_COLUMNS)
+SOURCES: tuple[str, ...] = (POLICE_UK, *(s for s in RETURN_COLUMNS if s not in PART3_RETURNS))
 EDITIONS: tuple[str, ...] = ("public", "restricted")
 
 POLARITY_WORDS: dict[str, str] = {

@@ -81,6 +81,9 @@ class ForceConfig:
     # at which every measure's limits are recalculated (a lockdown, a recording change).
     spc_baseline_points: int = SPC_BASELINE_POINTS
     spc_changes: tuple[tuple[str, str], ...] = ()
+    # The force's districts (community safety partnership areas, named as police.uk's LSOA
+    # names give them): the funding return's district recipients must be among them.
+    districts: tuple[str, ...] = ()
 
     def priority(self, priority_id: str) -> Priority:
         for p in self.priorities:
@@ -159,7 +162,18 @@ def load_force_config(
             (str(c["month"]), " ".join(str(c["reason"]).split()))
             for c in merged.get("spc_changes") or ()
         ),
+        districts=_districts(merged.get("districts"), own),
     )
+
+
+def _districts(value: object, source: Path) -> tuple[str, ...]:
+    """The force file's ``districts``: a list of distinct, non-empty names."""
+    if value is None:
+        return ()
+    names = [" ".join(str(v).split()) for v in value] if isinstance(value, list) else None
+    if names is None or not all(names) or len(set(names)) != len(names):
+        raise ConfigError(f"{source}: districts must be a list of distinct, non-empty names")
+    return tuple(names)
 
 
 def _check_spc(merged: dict, source: Path) -> None:

@@ -228,6 +228,30 @@ def verdict_sentence(assessment: MeasureAssessment, verdict: Verdict) -> str:
     return text
 
 
+def exception_sentence(assessment: MeasureAssessment, verdict: Verdict) -> str:
+    """Why a measure is an exception (:func:`pcc_report.verdicts.exception_reasons`), one line.
+
+    E.g. "Higher than the previous 12 months (statistically significant, rated Red); the last
+    three months show special cause concern."
+    """
+    parts = []
+    for reason in verdict.exception_reasons:
+        if reason in COMPARATOR_WORDS:
+            phrase = _comparison_phrase(assessment, reason, verdict.readings[reason])
+            rag = assessment.comparisons[reason].rating.rag
+            phrase = (phrase[:-1] + f", rated {rag})" if phrase.endswith(")")
+                      else phrase + f" (rated {rag})")  # fmt: skip
+        elif reason == "spc":
+            phrase = _spc_phrase(verdict.spc)
+        else:
+            phrase = _target_phrase(assessment, verdict.target)
+        parts.append(phrase)
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
 # ----- SPC captions and alt text ---------------------------------------------------------
 
 

@@ -17,6 +17,8 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +37,8 @@ RETURNS: tuple[str, ...] = (
     "restorative_justice_referrals",
     "first_time_entrants",
     "hate_crime_reports",
+    "funding",
+    "scrutiny-plan",
 )
 
 # Each force return: file <source>.csv with these columns and kinds (the templates in
@@ -66,7 +70,29 @@ RETURN_COLUMNS: dict[str, dict[str, str]] = {
     "restorative_justice_referrals": {"month": "month", "referrals": "int"},
     "first_time_entrants": {"quarter": "quarter", "first_time_entrants": "int"},
     "hate_crime_reports": {"month": "month", "district": "text", "reports": "int"},
+    # Part 3 of the paper (pcc_report.part3): the Commissioner's funding of districts and
+    # projects, and the forward scrutiny plan. "money" is pounds with at most 2 decimal places
+    # (read as exact Decimals, so totals are exact); "financial_year" is 2022-23; "date" is an
+    # ISO date, 2022-11-24.
+    "funding": {
+        "financial_year": "financial_year",
+        "recipient": "text",
+        "kind": "text",
+        "allocation": "money",
+        "spent": "money",
+        "available": "money",
+    },
+    "scrutiny-plan": {
+        "meeting_date": "date",
+        "theme": "text",
+        "lead": "text",
+        "areas": "text",
+        "rationale": "text",
+    },
 }
+
+#: Returns that feed no measure: they are Part 3's tables (:mod:`pcc_report.part3`).
+PART3_RETURNS = frozenset({"funding", "scrutiny-plan"})
 
 #: Returns whose rows are financial quarters; each quarter's figure belongs to its last month.
 QUARTERLY_SOURCES = frozenset({"first_time_entrants"})
@@ -221,6 +247,15 @@ def _typed(text: pd.Series, kind: str, path: Path, column: str, lines: Sequence[
             except ValueError as exc:
                 raise fail(i, f"is not a {kind} ({exc})") from exc
         return text.astype("string")
+    if kind in ("money", "financial_year", "date"):
+        parse = {"money": _pounds, "financial_year": _financial_year, "date": _iso_date}[kind]
+        values = []
+        for i, value in text.items():
+            try:
+                values.append(parse(value))
+            except ValueError as exc:
+                raise fail(i, f"is not {exc}") from exc
+        return pd.Series(values, index=text.index, dtype=object if kind == "money" else "string")
     numbers = pd.to_numeric(text.replace("", None), errors="coerce")
     bad = numbers.isna() & (text != "")
     if kind == "int":
@@ -228,3 +263,33 @@ def _typed(text: pd.Series, kind: str, path: Path, column: str, lines: Sequence[
     if bad.any():
         raise fail(int(bad.idxmax()), f"is not {'a whole number' if kind == 'int' else 'a number'}")
     return numbers.astype("Int64" if kind == "int" else "float64")
+
+
+def _pounds(text: str) -> Decimal:
+    """An amount in pounds, 0 or more, at most 2 decimal places (no £ sign, no commas)."""
+    if not text.replace(".", "", 1).isdigit() or len(text.partition(".")[2]) > 2:
+        raise ValueError("an amount in pounds (0 or more, up to 2 decimal places)")
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - the test above admits digits only
+        raise ValueError("an amount in pounds") from exc
+
+
+def _financial_year(text: str) -> str:
+    """``YYYY-YY`` naming two consecutive years (2022-23)."""
+    start, _, end = text.partition("-")
+    if not (len(start) == 4 and len(end) == 2 and (start + end).isdigit()
+            and (int(start) + 1) % 100 == int(end)):  # fmt: skip
+        raise ValueError("a financial year YYYY-YY of consecutive years (2022-23)")
+    return text
+
+
+def _iso_date(text: str) -> str:
+    """A real calendar date written ``YYYY-MM-DD``."""
+    try:
+        parsed = date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError("a date YYYY-MM-DD") from exc
+    if parsed.isoformat() != text:  # fromisoformat also takes 20221124 and week dates
+        raise ValueError("a date YYYY-MM-DD")
+    return text

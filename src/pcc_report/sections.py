@@ -81,6 +81,8 @@ INPUTS: dict[str, Input] = {
     "revision": Input("data/provenance.json", keys=("revision",)),  # only the revision
     "validation": Input("validation/validation.json"),  # the validation results
     "suites": Input("expectations/*.json", root="project"),  # the expectation suites
+    "funding": Input("data/returns/funding.csv"),  # Part 3: the funding return (part3.py)
+    "scrutiny-plan": Input("data/returns/scrutiny-plan.csv"),  # Part 3: the scrutiny plan
 }
 
 _BASE = ("tidy", "inputs")
@@ -88,6 +90,9 @@ _BASE = ("tidy", "inputs")
 REGISTRY: tuple[SectionSpec, ...] = (
     SectionSpec("front-sheet", "front_sheet.ipynb", "Front sheet and headlines",
                 reads=(*_BASE, "revision")),
+    # Performance by exception first: what needs the panel's attention, before the full tables.
+    SectionSpec("exceptions", "exceptions.ipynb", "Performance by exception",
+                reads_returns=True, reads=(*_BASE, "returns")),
     SectionSpec("performance", "performance.ipynb", "Part 2: performance against the plan",
                 reads_returns=True, reads=(*_BASE, "returns")),
     SectionSpec("dashboard", "dashboard.ipynb", "Performance dashboard", reads_returns=True,
@@ -98,6 +103,9 @@ REGISTRY: tuple[SectionSpec, ...] = (
                 extra_parameters={"priority_id": "tackle-crime"}),
     SectionSpec("districts", "districts.ipynb", "Districts"),
     SectionSpec("outcomes", "outcomes.ipynb", "Outcomes"),
+    SectionSpec("part3", "part3.ipynb",
+                "Part 3: the Commissioner's activity, funding and forthcoming scrutiny",
+                reads_returns=True, reads=(*_BASE, "funding", "scrutiny-plan")),
     SectionSpec("definitions", "definitions.ipynb", "Measure definitions", "appendix",
                 reads_returns=True),
     SectionSpec("data-quality", "data_quality.ipynb", "Data quality and validation", "appendix",

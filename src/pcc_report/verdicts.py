@@ -25,7 +25,13 @@ The rules, in order:
    rests on the main comparison: the others are context); the main comparison and the SPC
    reading pointing different ways (one a signal, the other not the same signal) ->
    "periods differ" (a year's total against the latest months).
-6. Exception: the status is "concern" or "mixed", or the target is consistently failed.
+6. Exception (performance by exception: the measure needs the panel's attention), for a
+   rated measure with data, when any of: the main comparison or the baseline comparison is
+   worse (:func:`reading`: Amber or Red, which under the significance rule means a
+   statistically significant worsening; :data:`EXCEPTION_COMPARISONS`), the SPC reading of
+   the latest points shows special cause concern (alone or mixed), or the process
+   consistently fails its target. ``exception_reasons`` names which, in that order; the
+   exceptions page (:mod:`pcc_report.exceptions`) says why in one sentence from them.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ Reading = Literal["better", "worse", "no significant change", "no change", "not 
                   "not available"]  # fmt: skip
 Status = Literal["improvement", "concern", "mixed", "no significant change", "not rated",
                  "not available"]  # fmt: skip
+#: The comparisons whose worsening makes an exception: the previous 12 months, the baseline.
+EXCEPTION_COMPARISONS = (MAIN, BASELINE)
 COMPARATORS_DIFFER = "comparators differ"
 PERIODS_DIFFER = "periods differ"
 
@@ -70,6 +78,9 @@ class Verdict:
     improvements: tuple[str, ...]
     differences: tuple[str, ...]
     exception: bool
+    # why it is an exception (rule 6): comparison keys of EXCEPTION_COMPARISONS that are
+    # worse, then "spc" and "target"
+    exception_reasons: tuple[str, ...] = ()
 
 
 def reading(comparison: Comparison) -> Reading:
@@ -129,9 +140,19 @@ def verdict(assessment: MeasureAssessment) -> Verdict:
                "mixed": "mixed"}  # fmt: skip
     if spc_now in spc_way and differs(readings[MAIN], spc_way[spc_now]):
         differences.append(PERIODS_DIFFER)
-    exception = status in ("concern", "mixed") or target == "consistently fails"
+    reasons = exception_reasons(readings, spc_now, target)
     return Verdict(m.id, status, readings, spc_now, target, concerns, improvements,
-                   tuple(differences), exception)  # fmt: skip
+                   tuple(differences), bool(reasons), reasons)  # fmt: skip
+
+
+def exception_reasons(
+    readings: dict[str, Reading], spc_now: str, target: str | None
+) -> tuple[str, ...]:
+    """Rule 6: why a rated measure with data needs the panel's attention (empty: it does not)."""
+    worse = tuple(key for key in EXCEPTION_COMPARISONS if readings[key] == "worse")
+    spc = ("spc",) if spc_now in ("special cause concern", "mixed") else ()
+    missed = ("target",) if target == "consistently fails" else ()
+    return worse + spc + missed
 
 
 _SIGNALS = ("better", "worse", "mixed")

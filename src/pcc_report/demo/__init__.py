@@ -86,7 +86,9 @@ Planted on purpose, so that the report has something to show:
 - a few Crime IDs repeated in the following month (a real police.uk quirk);
 - 101 calls around or below their target, 999 calls mostly above theirs;
 - hate crime reports by district, with monthly counts of 0 to 4 in the smaller districts
-  (so that the public edition's small-numbers rule has cells to suppress).
+  (so that the public edition's small-numbers rule has cells to suppress);
+- Part 3: the Commissioner's funding of each district and two projects in the last month's
+  financial year (funding.csv), and a forward scrutiny plan (scrutiny-plan.csv).
 """
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pcc_report.demo import part3
 from pcc_report.demo.street import DISTRICTS
 from pcc_report.demo.timeline import (
     DEFAULT_SEED,
@@ -182,6 +183,8 @@ def generate_returns(
         "restorative_justice_referrals.csv": lambda r: _monthly_counts(months, r, 32, 0.05, 0.0),
         "first_time_entrants.csv": lambda r: _first_time_entrant_rows(months, r),
         "hate_crime_reports.csv": lambda r: _hate_crime_rows(months, r),
+        "funding.csv": lambda r: part3.funding_rows(months[-1], r),
+        "scrutiny-plan.csv": lambda r: part3.scrutiny_rows(months[-1], r),
     }
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from pcc_report.police_uk import EXPECTATIONS_DIR
 from pcc_report.returns import RETURNS
+from pcc_report.validation import part3_rules
 from pcc_report.validation.files import check_return_file
 from pcc_report.validation.results import WARNING, Problem, ValidationReport
 from pcc_report.validation.suites import HEADER_RULE_TYPE, check_frame, load_suite
@@ -48,7 +49,11 @@ def return_suite_name(name: str) -> str:
 
 
 def validate_returns(
-    folder: Path, *, expectations_dir: Path = EXPECTATIONS_DIR, skip: Collection[str] = ()
+    folder: Path,
+    *,
+    expectations_dir: Path = EXPECTATIONS_DIR,
+    skip: Collection[str] = (),
+    districts: Collection[str] = (),
 ) -> ValidationReport:
     """Validate every force return present in ``folder``, each against its own suite.
 
@@ -64,6 +69,8 @@ def validate_returns(
     The report has one suite summary per return whose rows were judged, with the suite file's
     sha256, and no incomplete months (a return has no required months). The returns named in
     ``skip`` are not opened at all (the public edition never reads restricted-only returns).
+    ``districts`` are the force's districts (:attr:`pcc_report.config.ForceConfig.districts`),
+    the only names the funding return may give as a district.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -83,7 +90,7 @@ def validate_returns(
         problems.extend(file_problems)
         if frame is None:
             continue
-        gx_frame = _prepare_return_frame(frame, suite_json)
+        gx_frame = _prepare_return_frame(frame, suite_json, districts)
         summary, suite_problems = check_frame(suite_json, provenance, gx_frame)
         suites.append(summary)
         problems.extend(suite_problems)
@@ -129,14 +136,18 @@ def _unknown_return_files(folder: Path) -> list[Problem]:
     return problems
 
 
-def _prepare_return_frame(frame: pandas.DataFrame, suite_json: dict) -> pandas.DataFrame:
+def _prepare_return_frame(
+    frame: pandas.DataFrame, suite_json: dict, districts: Collection[str] = ()
+) -> pandas.DataFrame:
     """The frame GX sees: the return's text columns, its trace columns and derived columns.
 
     The suite's header rule lists the derived columns it needs, and only those are computed:
     ``_<column>_number`` (a plain non-negative decimal as a number, NaN otherwise, for numeric
     and cross-field rules that text cannot express), ``_quarter_year_gap`` (0 when a
     ``YYYY-YY-Qn`` quarter's years are consecutive) and ``_month_respondents`` (respondents of
-    all rows of the row's month, for the small-sample warning of a return split by group).
+    all rows of the row's month, for the small-sample warning of a return split by group);
+    for the Part 3 returns ``_financial_year_gap``, ``_balance_gap``, ``_unknown_district`` and
+    ``_meeting_date_days`` (see :mod:`pcc_report.validation.part3_rules`).
     """
     import numpy as np
     import pandas as pd
@@ -163,6 +174,8 @@ def _prepare_return_frame(frame: pandas.DataFrame, suite_json: dict) -> pandas.D
             # checked) rather than 0, since those values are already errors.
             totals = numbers.groupby(gx_frame["month"]).transform(lambda s: s.sum(min_count=1))
             gx_frame[column] = totals.astype("float64") if len(totals) else np.array([], float)
+        elif column in part3_rules.DERIVED:
+            gx_frame[column] = part3_rules.DERIVED[column](gx_frame, districts)
         else:
             raise ValueError(f"suite {suite_json['name']}: unknown derived column {column!r}")
     return gx_frame
