@@ -157,7 +157,8 @@ def _output(latex: str) -> nodes.container:
     return cell
 
 
-LANDSCAPE_TABLE = LATEX_MARK + "\n\\begin{pccLandscape}\n\\begin{longtable}..."
+LANDSCAPE_TABLE = (LATEX_MARK + "\n\\begin{pccLandscape}\n\\begin{longtable}...\\end{longtable}"
+                   "\n\\end{pccLandscape}\n")
 
 
 def test_a_heading_with_a_short_lead_goes_onto_the_landscape_page_with_its_table() -> None:
@@ -170,8 +171,10 @@ def test_a_heading_with_a_short_lead_goes_onto_the_landscape_page_with_its_table
     chapter = doc.children[0]
     opened = chapter.children[chapter.index(heading) - 1]
     assert opened.astext() == "\\begin{pccLandscape}\n"  # before the heading, not the table
-    table = next(r for r in heading.findall(nodes.raw))
-    assert "pccLandscape}" not in table.astext().split("\\begin{longtable}")[0]
+    # ... and closes it after the notebook cell, outside the cell's LaTeX environments
+    cell = heading.children[2]
+    assert heading.children[3].astext() == "\\end{pccLandscape}\n"
+    assert "pccLandscape" not in next(cell.findall(nodes.raw)).astext()
     # the chapter's long lead stays on its portrait page
     assert not isinstance(doc.children[0], nodes.raw)
 

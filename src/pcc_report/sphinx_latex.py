@@ -20,7 +20,7 @@ from docutils.transforms import Transform
 
 from pcc_report.typeset import LATEX_MARK
 
-LANDSCAPE = r"\begin{pccLandscape}"
+LANDSCAPE, LANDSCAPE_END = r"\begin{pccLandscape}", r"\end{pccLandscape}"
 #: The most words of lead text (between a heading and its landscape table) that move onto the
 #: landscape page with the heading; a longer lead stays on the portrait page it fills.
 LEAD_WORDS = 120
@@ -44,6 +44,7 @@ def _keep_heading_with(table: nodes.raw) -> None:
     node, start, words = table, None, 0
     while isinstance(node.parent, nodes.container):
         node = node.parent
+    cell = node  # the notebook cell: LaTeX wraps it in environments (sphinxuseclass)
     while isinstance(node.parent, nodes.section):
         section = node.parent
         lead = section.children[: section.index(node)]
@@ -56,7 +57,12 @@ def _keep_heading_with(table: nodes.raw) -> None:
         start, node = section, section
     if start is None:
         return
-    table.replace_self(nodes.raw("", table.astext().replace(LANDSCAPE, "", 1), format="latex"))
+    # both ends outside the cell's environments: before the heading, after the cell
+    body = table.astext().replace(LANDSCAPE, "", 1)
+    at = body.rfind(LANDSCAPE_END)
+    table.replace_self(nodes.raw("", body[:at] + body[at + len(LANDSCAPE_END):], format="latex"))
+    cell.parent.insert(cell.parent.index(cell) + 1,
+                       nodes.raw("", LANDSCAPE_END + "\n", format="latex"))
     start.parent.insert(start.parent.index(start), nodes.raw("", LANDSCAPE + "\n",
                                                              format="latex"))
 
