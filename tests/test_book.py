@@ -46,7 +46,7 @@ def test_table_of_contents_follows_the_registry_parts_then_the_static_pages() ->
         s.name for s in planned[1:] if s.part == "main"
     ]
     assert [c["file"] for c in appendix["chapters"]] == [
-        spec.name for spec in REGISTRY if spec.part == "appendix"
+        s.name for s in planned if s.part == "appendix"
     ] + ["method"]
     assert len(main["chapters"]) + len(appendix["chapters"]) + 1 == len(planned) + 1
 
@@ -63,6 +63,10 @@ def test_assemble_writes_config_toc_and_static_pages_beside_the_notebooks(tmp_pa
     # the appendices (lettered in the PDF) start at the registry's first appendix section
     first_appendix = next(spec.name for spec in REGISTRY if spec.part == "appendix")
     assert config["sphinx"]["config"].pop("pcc_appendix_start") == first_appendix
+    # the main part's paragraphs are numbered, the root's (front sheet) first
+    numbered = config["sphinx"]["config"].pop("pcc_numbered_docs")
+    assert numbered == [s.name for s in planned if s.part == "main"]
+    assert numbered[0] == planned[0].name
     assert config == book.book_config(force, QUARTER, None, FIRST)
     for extra in ("_static", "_templates"):
         assert (tmp_path / extra).is_dir() == (book.BOOK_DIR / extra).is_dir()

@@ -56,8 +56,9 @@ def test_key_follows_exactly_what_a_section_reads(tmp_path: Path) -> None:
     (report / "data" / "returns" / "calls.csv").write_text("month,calls\n2022-09,11\n")
     after = {name: _key(s, report) for name, s in planned.items()}
     changed = {name for name in planned if before[name] != after[name]}
-    readers = {"exceptions", "performance", "dashboard", "priority-tackle-crime",
-               "priority-protect-vulnerable", "priority-safer-communities"}
+    priorities = ("tackle-crime", "protect-vulnerable", "safer-communities")
+    readers = {"exceptions", "performance", "dashboard", *(f"{page}-{p}" for p in priorities
+                                             for page in ("priority", "comparisons"))}
     assert changed == readers
     # Part 3 reads only its own two returns, which the measures' readers read too (returns/*)
     (report / "data" / "returns" / "funding.csv").write_text("financial_year\n2022-23\n")

@@ -161,7 +161,7 @@ def test_the_public_breakdown_hides_small_counts_and_cannot_be_undone(both) -> N
     assert set(limits) == {(c["row"], c["column"]) for c in cells}
     assert all(high - low >= 1 for low, high in limits.values()), limits
 
-    pages = [p.read_text() for p in (public / "html").glob("priority-*.html")]
+    pages = [p.read_text() for p in (public / "html").glob("comparisons-*.html")]
     page = next(p for p in pages if "tbl-priority-" in p and "hate-crime-reports-breakdown" in p)
     cells_html = re.findall(r"<td[^>]*>(.*?)</td>", page, re.S)
     primary = sum(c["reason"].startswith("primary") for c in cells)

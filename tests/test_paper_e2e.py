@@ -32,24 +32,9 @@ def _flat(text: str) -> str:
     return re.sub(r"(\w)- (\w)", r"\1\2", " ".join(text.split()))
 
 
-# Known defect (issue 12, open): a long comparisons table set on landscape pages can run its
-# last row past the bottom margin, and the heading before it is left alone on a portrait page.
-# Those pages are checked once the detailed comparison tables move to an appendix; every other
-# page is checked here.
-
-
-def _known_landscape_defect(paper, page) -> bool:
-    pages = paper["pages"]
-    following = pages[page.number] if page.number < len(pages) else None
-    return page.landscape or (following is not None and following.landscape
-                              and len(page.body_words()) < 5)
-
-
 def test_no_word_lies_outside_the_text_area(paper) -> None:
     outside = []
     for page in paper["pages"]:
-        if _known_landscape_defect(paper, page):
-            continue
         x0, y0, x1, y1 = page.area()
         outside += [(page.number, w.text, round(w.x0), round(w.y0), round(w.x1), round(w.y1))
                     for w in page.words
@@ -76,9 +61,31 @@ def test_every_page_says_page_x_of_y(paper) -> None:
 
 
 def test_no_page_is_blank(paper) -> None:
-    blank = [p.number for p in paper["pages"]
-             if len(p.body_words()) < 5 and not _known_landscape_defect(paper, p)]
+    blank = [p.number for p in paper["pages"] if len(p.body_words()) < 5]
     assert not blank, f"pages with nothing but header and footer: {blank}"
+
+
+#: The main paper (front sheet to the last main part) is read at the meeting: the appendices
+#: start by this page (pcc_report.main_paper says what the main paper leaves to them).
+MAIN_PAPER_PAGES = 20
+
+
+def test_the_main_paper_is_short_and_its_paragraphs_are_numbered(paper) -> None:
+    pages = paper["pages"]
+    # the first appendix heading after the contents page
+    start = next(p.number for p in pages[2:] if "Appendix A:" in _flat(p.text))
+    assert start <= MAIN_PAPER_PAGES, f"the appendices start on page {start}"
+    assert start < len(pages) / 2  # the detail is appended, not in the body
+    # numbered body paragraphs 1, 2, 3 ... in order through the main paper, none after it
+    numbers = [int(w.text[:-1]) for p in pages[2 : start - 1] for w in p.body_words()
+               if re.fullmatch(r"\d+\.", w.text) and w is _line_start(p, w)]
+    assert numbers[:3] == [1, 2, 3] and numbers == sorted(numbers), numbers
+
+
+def _line_start(page, word):
+    """The first word of ``word``'s line on a portrait page (a paragraph number starts one)."""
+    same_line = [w for w in page.words if abs(w.y0 - word.y0) < 2]
+    return min(same_line, key=lambda w: w.x0)
 
 
 def test_no_chapter_headings(paper) -> None:

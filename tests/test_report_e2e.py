@@ -234,7 +234,8 @@ def test_survey_change_is_classified_by_an_independent_z_test(lancashire_report,
     z = (p1 - p0) / (pooled * (1 - pooled) * (1 / n1 + 1 / n0)) ** 0.5
     expected = ("no significant change" if abs(z) < 1.959964 else
                 "significant improvement" if z > 0 else "significant deterioration")
-    page = _page_text(lancashire_report.report_dir / "html" / "priority-safer-communities.html")
+    # each measure's figures in words are in the priority's appendix
+    page = _page_text(lancashire_report.report_dir / "html" / "comparisons-safer-communities.html")
     sentence = re.search(r"Public confidence in the police: [^•]*?Survey: ([a-z ]+) \(", page)
     assert sentence, "no survey sentence for public confidence"
     assert sentence.group(1) == expected
@@ -256,7 +257,8 @@ def test_each_section_names_its_notebook_and_inputs(lancashire_report) -> None:
 
 
 def test_priority_pages_show_every_comparison_period(lancashire_report) -> None:
-    rows = _table_rows(lancashire_report.report_dir / "html" / "priority-tackle-crime.html",
+    # every comparison is in the priority's appendix (pcc_report.main_paper)
+    rows = _table_rows(lancashire_report.report_dir / "html" / "comparisons-tackle-crime.html",
                        "tbl-priority-tackle-crime-comparisons")
     burglary = {r[1]: r for r in rows if r[0] == "Burglary"}
     quarter = burglary["Latest quarter against the same quarter last year"]

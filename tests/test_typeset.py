@@ -79,7 +79,12 @@ def test_latex_escapes_groups_shades_and_repeats_its_header() -> None:
     assert header in first and header in rest.split(r"\endhead")[0]
     body = latex.split(r"\endlastfoot")[1]
     rows = [line for line in body.splitlines() if line.endswith(r"\\")]
-    assert [r.split(" & ")[0] for r in rows] == ["Tackle crime", "", "Safer communities"]
+    # the group is named on its first row; a later row names it only if it opens a page
+    # (the continuation "(continued)" of preamble.tex), so every row records its page
+    firsts = [r.split(" & ")[0] for r in rows]
+    assert firsts == [r"\pccRowPage{part2-0}Tackle crime",
+                      r"\pccGroupCell{part2-1}{part2-0}{Tackle crime}",
+                      r"\pccRowPage{part2-2}Safer communities"]
     assert r"\pccRagGreen{Green ↓}" in rows[0] and r"\pccRagRed{Red ↑}" in rows[1]
     assert r"\mbox{29,914}" in rows[0] and r"\mbox{78.5}\%" in rows[2]
 
@@ -133,6 +138,54 @@ def test_sphinx_extension_passes_marked_latex_through_and_opens_the_appendices()
     assert [r.astext() for r in raws] == ["\\pccAppendix\n", LATEX_MARK + "\n\\begin{longtable}"]
     assert all(r["format"] == "latex" for r in raws)
     assert [m.astext() for m in doc.findall(nodes.math_block)] == ["x^2"]
+
+
+def _section(title: str, *children: nodes.Node) -> nodes.section:
+    section = nodes.section()
+    section += nodes.title("", title)
+    for child in children:
+        section += child
+    return section
+
+
+def _output(latex: str) -> nodes.container:
+    """A notebook output as myst-nb nests it: cell > cell output > the LaTeX block."""
+    output = nodes.container()
+    output += nodes.math_block("", latex)
+    cell = nodes.container()
+    cell += output
+    return cell
+
+
+LANDSCAPE_TABLE = (LATEX_MARK + "\n\\begin{pccLandscape}\n\\begin{longtable}...\\end{longtable}"
+                   "\n\\end{pccLandscape}\n")
+
+
+def test_a_heading_with_a_short_lead_goes_onto_the_landscape_page_with_its_table() -> None:
+    doc = new_document("test")
+    heading = _section("Comparisons", nodes.paragraph("", "A short lead."),
+                       _output(LANDSCAPE_TABLE))
+    doc += _section("Priority detail", nodes.paragraph("", "word " * (sphinx_latex.LEAD_WORDS
+                                                                      + 1)), heading)
+    sphinx_latex.pass_latex_through(doc, "", "x")
+    chapter = doc.children[0]
+    opened = chapter.children[chapter.index(heading) - 1]
+    assert opened.astext() == "\\begin{pccLandscape}\n"  # before the heading, not the table
+    # ... and closes it after the notebook cell, outside the cell's LaTeX environments
+    cell = heading.children[2]
+    assert heading.children[3].astext() == "\\end{pccLandscape}\n"
+    assert "pccLandscape" not in next(cell.findall(nodes.raw)).astext()
+    # the chapter's long lead stays on its portrait page
+    assert not isinstance(doc.children[0], nodes.raw)
+
+
+def test_a_landscape_table_after_a_long_lead_keeps_its_own_landscape_page() -> None:
+    doc = new_document("test")
+    lead = nodes.paragraph("", "word " * (sphinx_latex.LEAD_WORDS + 1))
+    doc += _section("Dashboard", lead, _output(LANDSCAPE_TABLE))
+    sphinx_latex.pass_latex_through(doc, "", "x")
+    raws = [r.astext() for r in doc.findall(nodes.raw)]
+    assert len(raws) == 1 and "\\begin{pccLandscape}" in raws[0]
 
 
 def _colours(path: Path, pattern: str) -> dict[str, str]:

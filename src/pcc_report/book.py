@@ -121,6 +121,8 @@ def assemble(
     config = book_config(force, quarter, meeting, reservation, edition)
     appendix = [s.name for s in sections if s.part == "appendix"] + static_pages
     config["sphinx"]["config"]["pcc_appendix_start"] = appendix[0] if appendix else ""
+    config["sphinx"]["config"]["pcc_numbered_docs"] = [s.name for s in sections
+                                                       if s.part == "main"]
     (book_dir / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False),
                                           encoding="utf-8")
     (book_dir / "_toc.yml").write_text(

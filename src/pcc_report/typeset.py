@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 #: Marks our LaTeX so that :mod:`pcc_report.sphinx_latex` passes it through untouched.
 LATEX_MARK = "% pcc-report latex"
+#: What a group's name is followed by on a page that continues the group (preamble.tex).
+CONTINUED = "(continued)"
 
 _RAG = re.compile(r"^(Green|Amber|Red)\b")
 _NUMBER = re.compile(r"[-+]?[£]?\d[\d,.]*%?")
@@ -132,7 +134,11 @@ class DisplayTable:
     layout: Layout = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "layout", layout(self.headers, self.rows))
+        sized = self.rows
+        if self.group is not None:  # the group column also holds "(continued)"
+            sized += (tuple(CONTINUED if i == self.group else ""
+                            for i in range(len(self.headers))),)
+        object.__setattr__(self, "layout", layout(self.headers, sized))
 
     def __repr__(self) -> str:
         """The plain-text fallback names the table; the book never shows it."""
@@ -196,15 +202,27 @@ class DisplayTable:
                 lines.append(r"\midrule")
             cells = []
             for i, cell in enumerate(row):
-                text = latex_escape(cell) if (i != self.group or starts) else ""
+                text = latex_escape(cell)
                 if self.numeric[i]:
                     text = _latex_unbreakable_numbers(text)
+                if i == self.group:
+                    text = self._latex_group_cell(index, starts, text)
                 rag = rag_of(cell)
                 cells.append(rf"\pccRag{rag.capitalize()}{{{text}}}" if rag else text)
             lines.append(" & ".join(cells) + r" \\")
         lines += [r"\end{longtable}", r"\endgroup",
                   r"\end{pccLandscape}" if lay.orientation == "landscape" else ""]
         return "\n".join(line for line in lines if line) + "\n"
+
+
+    def _latex_group_cell(self, index: int, starts: bool, text: str) -> str:
+        """The group's name on its first row; on a later row, only where that row opens a
+        new page (``\\pccGroupCell`` in preamble.tex, "Safer communities (continued)"), so a
+        reader of a continuation page still sees whose rows these are."""
+        key = f"{self.name}-{index}"
+        if starts:
+            return rf"\pccRowPage{{{key}}}{text}"
+        return rf"\pccGroupCell{{{key}}}{{{self.name}-{index - 1}}}{{{text}}}"
 
 
 def _latex_unbreakable_numbers(text: str) -> str:
