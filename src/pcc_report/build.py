@@ -37,11 +37,13 @@ from pcc_report import (
     cache,
     catalogue,
     editions,
+    evidence,
     execution,
     ingest,
     manifest,
     publish,
     sections,
+    signing,
     validation,
 )
 from pcc_report.config import PROJECT_ROOT, ForceConfig, load_force_config
@@ -106,6 +108,7 @@ class EditionRun:
     sections: list[Section] = field(default_factory=list)  # data: its planned sections
     section_timings: list[tuple[str, float]] = field(default_factory=list)  # sections
     section_runs: dict[str, cache.SectionRun] = field(default_factory=dict)  # sections
+    evidence: dict | None = None  # data: the front sheet's digest (pcc_report.evidence)
 
     @property
     def book_dir(self) -> Path:
@@ -134,6 +137,7 @@ class RunState:
     editions: list[EditionRun] = field(default_factory=list)  # validate: one per edition
     inputs: list[dict] = field(default_factory=list)  # data: manifest entries of police.uk
     row_counts: dict[str, int] = field(default_factory=dict)  # data: rows per police.uk file
+    signer: signing.Signer | None = None  # before any work: the key that signs (or None)
 
     @property
     def out(self) -> Path:
@@ -307,6 +311,8 @@ def _prepare_editions(state: RunState) -> None:
             "meeting": request.meeting,
             "edition": run.edition.name,
         }))
+        run.evidence = evidence.record(run.dir, run.sections[0].parameters,
+                                       state.signer.fingerprint if state.signer else None)
 
 
 def _run_sections(state: RunState) -> None:
@@ -343,6 +349,7 @@ def _collect(state: RunState) -> None:
 def _write_manifest(state: RunState) -> None:
     for run in state.editions:
         seconds = {name.removeprefix("notebook "): t for name, t in run.section_timings}
+        shipped = state.signer.ship_public_key(run.dir) if state.signer else None
         manifest.write_manifest(
             run.dir,
             run=manifest.run_record(state.run_id, state.started, datetime.now(UTC)),
@@ -356,7 +363,11 @@ def _write_manifest(state: RunState) -> None:
             revision=state.reservation.manifest_entry(),
             nondeterministic=manifest.NONDETERMINISTIC,
             edition=run.data.manifest_block(run.edition),
+            evidence=run.evidence,
+            signing=shipped,
         )
+        if state.signer:
+            state.signer.sign_manifest(run.dir)
 
 
 def _publish(state: RunState) -> None:
@@ -405,6 +416,7 @@ def run_report(request: RunRequest, progress: Progress = _stderr,
     if request.returns is not None and not Path(request.returns).is_dir():
         raise InputError(f"force returns folder not found: {request.returns}")
     publish.check_output_folder(request.out)
+    signer = signing.configured_signer([PROJECT_ROOT, Path(request.out)])
     with build_environment(), publish.lock(request.out, request.force, str(quarter)):
         for dead in publish.clean_dead_staging(request.out, request.force, str(quarter)):
             progress(f"Removed the staging folder of an interrupted build: {dead}")
@@ -419,7 +431,7 @@ def run_report(request: RunRequest, progress: Progress = _stderr,
         except ingest.IngestError as exc:
             raise InputError(str(exc)) from exc
         state = RunState(request, quarter, period_end, reservation, files, progress,
-                         started=started)
+                         started=started, signer=signer)
         timings = _run_stages(state, STAGES if stages is None else stages)
     target = reservation.target
     folders = {run.edition.name: target / run.edition.folder for run in state.editions}

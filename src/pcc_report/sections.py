@@ -80,6 +80,7 @@ INPUTS: dict[str, Input] = {
     "provenance": Input("data/provenance.json"),  # code, environment, input hashes, commands
     "revision": Input("data/provenance.json", keys=("revision",)),  # only the revision
     "validation": Input("validation/validation.json"),  # the validation results
+    "evidence": Input("data/evidence.json"),  # the evidence digest and signing key (evidence.py)
     "suites": Input("expectations/*.json", root="project"),  # the expectation suites
 }
 
@@ -87,7 +88,7 @@ _BASE = ("tidy", "inputs")
 
 REGISTRY: tuple[SectionSpec, ...] = (
     SectionSpec("front-sheet", "front_sheet.ipynb", "Front sheet and headlines",
-                reads=(*_BASE, "revision")),
+                reads=(*_BASE, "revision", "evidence")),
     SectionSpec("performance", "performance.ipynb", "Part 2: performance against the plan",
                 reads_returns=True, reads=(*_BASE, "returns")),
     SectionSpec("dashboard", "dashboard.ipynb", "Performance dashboard", reads_returns=True,
