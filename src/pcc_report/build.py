@@ -40,6 +40,7 @@ from pcc_report import (
     evidence,
     execution,
     ingest,
+    lineage,
     manifest,
     publish,
     sections,
@@ -294,10 +295,11 @@ def _prepare_editions(state: RunState) -> None:
             run.inputs += manifest.input_entries(
                 [Path(request.returns) / name for name in run.data.raw_inputs], request.returns
             )
+        hashes = {entry["path"]: entry["sha256"] for entry in state.inputs}  # none in a zip
         _write_json(data / INPUTS_FILE, {
             "falls_within": state.force.name,
-            "files": [{"file": f.relative, "month": f.month, "rows": state.row_counts[f.relative]}
-                      for f in state.files],
+            "files": [{"file": f.relative, "month": f.month, "rows": state.row_counts[f.relative],
+                       "sha256": hashes.get(f.relative)} for f in state.files],
             "returns": run.data.returns,
         })
         _write_json(data / PROVENANCE_FILE, _provenance(
@@ -340,6 +342,8 @@ def _collect(state: RunState) -> None:
         (folder / "notebooks").mkdir()
         for section in run.sections:
             shutil.copy(book_dir / f"{section.name}.ipynb", folder / "notebooks")
+        lineage.write([folder / "notebooks" / f"{s.name}.ipynb" for s in run.sections],
+                      folder / "data")
         if (book_dir / "figures").is_dir():
             shutil.copytree(book_dir / "figures", folder / "figures")
         shutil.rmtree(book_dir)

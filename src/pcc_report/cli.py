@@ -137,6 +137,16 @@ def _parser() -> argparse.ArgumentParser:
                         help="the signing key's fingerprint printed on the front sheet; fail "
                         "(exit 8) if the report was signed by another key")
 
+    explain = commands.add_parser(
+        "explain", help="where one table or chart comes from, recounted from the input files",
+        description="Print the lineage of a table or chart (notebook and cell, measures, "
+        "windows and months, filter, input files with hashes) and recount each police.uk "
+        "figure of it from the street files. Exit 0 if every figure matches, 6 if not.")
+    explain.add_argument("report", type=Path, metavar="REPORT_DIR", help="an edition folder")
+    explain.add_argument("id", metavar="ID", help="the table or chart id, e.g. part2-performance")
+    explain.add_argument("--data-root", type=Path, metavar="DIR",
+                         help="where the police.uk files are now, if they moved")
+
     keys = commands.add_parser(
         "keys", help="the office's signing key (Ed25519): keys init",
         description="Create the key pair that signs every published manifest. Set "
@@ -308,6 +318,19 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if all(ok for _, ok in verdicts) else VerificationFailed.exit_code
 
 
+def _explain(args: argparse.Namespace) -> int:
+    from pcc_report.errors import VerificationFailed
+    from pcc_report.explain import ExplainError, explain
+
+    try:
+        result = explain(args.report, args.id, args.data_root)
+    except (ExplainError, OSError, ValueError) as exc:
+        print(f"pcc-report: {exc}", file=sys.stderr)
+        return 2
+    print(result.format())
+    return 0 if result.ok else VerificationFailed.exit_code
+
+
 def _keys(args: argparse.Namespace) -> int:
     import os
 
@@ -343,7 +366,8 @@ def _demo(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"run": _run, "draft": _draft, "run-all": _run_all, "verify": _verify,
-                "demo-data": _demo, "keys": _keys}
+                "demo-data": _demo, "keys": _keys,
+                "explain": _explain}
     return handlers[args.command](args)
 
 

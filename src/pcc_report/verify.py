@@ -23,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pcc_report import evidence, execution, signing
+from pcc_report import evidence, execution, lineage, signing
 from pcc_report.config import PROJECT_ROOT
 from pcc_report.execution import Section, build_environment, execute_section, notebook_error
 from pcc_report.manifest import (
@@ -96,10 +96,26 @@ def _check_files(report_dir: Path, manifest: dict, result: VerifyResult) -> None
                 f"altered: {entry['path']} (sha256 {entry['sha256'][:12]}, size {entry['size']};"
                 f" manifest says {expected['sha256'][:12]}, size {expected['size']})"
             )
+    _check_lineage(report_dir, manifest, result)
     for nb in manifest.get("notebooks", []):
         entry = listed.get(nb["executed"])
         if entry is not None and entry["sha256"] != nb["executed_sha256"]:
             result.fail(f"manifest inconsistent: {nb['executed']} has two different sha256")
+
+
+def _check_lineage(report_dir: Path, manifest: dict, result: VerifyResult) -> None:
+    """data/lineage.json is what the executed notebooks carry (pcc_report.lineage)."""
+    path = report_dir / "data" / lineage.LINEAGE_FILE
+    notebooks = [report_dir / nb["executed"] for nb in manifest.get("notebooks", [])]
+    if not path.is_file() or not all(p.is_file() for p in notebooks):
+        return
+    try:
+        same = json.loads(path.read_text(encoding="utf-8")) == lineage.collect(notebooks)
+    except (ValueError, KeyError) as exc:
+        same, _ = False, exc
+    if not same:
+        result.fail(f"data/{lineage.LINEAGE_FILE} differs from the lineage the executed "
+                    "notebooks carry")
 
 
 def _input_root(entry: dict, data_root: Path | dict[str, Path] | None) -> Path:
@@ -192,6 +208,8 @@ def _output_key(output: dict) -> dict:
     if "text" in output:
         text = output["text"]
         key["text"] = "".join(text) if isinstance(text, list) else text
+    if "lineage" in output.get("metadata", {}).get("pcc_report", {}):  # pcc_report.lineage
+        key["lineage"] = output["metadata"]["pcc_report"]
     if "data" in output:
         key["data"] = {
             mime: "".join(value) if isinstance(value, list) else value
@@ -246,7 +264,7 @@ def compare_notebooks(published: dict, fresh: dict) -> list[str]:
                     f"{y.get('output_type')}"
                 )
                 continue
-            for part in ("name", "ename", "evalue", "text"):
+            for part in ("name", "ename", "evalue", "text", "lineage"):
                 if x.get(part) != y.get(part):
                     differences.append(
                         f"{where} output {number} {part} differs "
