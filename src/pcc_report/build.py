@@ -36,6 +36,7 @@ from pcc_report import (
     book,
     cache,
     catalogue,
+    diff,
     editions,
     evidence,
     execution,
@@ -331,8 +332,21 @@ def _run_sections(state: RunState) -> None:
 def _build_book(state: RunState) -> None:
     for run in state.editions:
         book.assemble(run.book_dir, run.sections, state.force, state.quarter,
-                      state.request.meeting, state.reservation, edition=run.edition)
+                      state.request.meeting, state.reservation, edition=run.edition,
+                      first_pages=_what_changed(state, run))
         book.build(run.book_dir, run.dir, state.pdf_name(run.edition))
+
+
+def _what_changed(state: RunState, run: EditionRun) -> tuple[str, ...]:
+    """A reissue's "What changed since rN" page (pcc_report.diff), beside its reason."""
+    revision = state.reservation
+    if not revision.replaces:
+        return ()
+    previous = revision.target.parent / revision.replaces / run.edition.folder
+    page = diff.reissue_page(previous, run.dir / "data", run.book_dir,
+                             revision.manifest_entry())
+    (run.book_dir / "what-changed.md").write_text(page, encoding="utf-8")
+    return ("what-changed",)
 
 
 def _collect(state: RunState) -> None:

@@ -147,6 +147,15 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--data-root", type=Path, metavar="DIR",
                          help="where the police.uk files are now, if they moved")
 
+    diff = commands.add_parser(
+        "diff", help="what changed between two reports (inputs, figures, cells, ratings, text)",
+        description="Compare two edition folders (r1 and r2 of a quarter, or two quarters): "
+        "inputs added, removed or changed (rows per month), every figure and table cell whose "
+        "value changed (old -> new), ratings and sentences that changed.")
+    diff.add_argument("old", type=Path, metavar="A", help="the earlier edition folder")
+    diff.add_argument("new", type=Path, metavar="B", help="the later edition folder")
+    diff.add_argument("--html", type=Path, metavar="FILE", help="also write an HTML page")
+
     keys = commands.add_parser(
         "keys", help="the office's signing key (Ed25519): keys init",
         description="Create the key pair that signs every published manifest. Set "
@@ -331,6 +340,24 @@ def _explain(args: argparse.Namespace) -> int:
     return 0 if result.ok else VerificationFailed.exit_code
 
 
+def _diff(args: argparse.Namespace) -> int:
+    from pcc_report.diff import Side, compare
+    from pcc_report.manifest import MANIFEST_NAME
+
+    for folder in (args.old, args.new):
+        if not (folder / MANIFEST_NAME).is_file():
+            print(f"pcc-report: no {MANIFEST_NAME} in {folder}: give edition folders "
+                  "(e.g. .../r1/public)", file=sys.stderr)
+            return 2
+    found = compare(Side.of(args.old), Side.of(args.new))
+    print(f"Changes from {args.old} to {args.new}:\n{found.format()}")
+    if args.html:
+        args.html.write_text(found.to_html(f"What changed: {args.old} -> {args.new}"),
+                             encoding="utf-8")
+        print(f"HTML: {args.html}")
+    return 0
+
+
 def _keys(args: argparse.Namespace) -> int:
     import os
 
@@ -367,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"run": _run, "draft": _draft, "run-all": _run_all, "verify": _verify,
                 "demo-data": _demo, "keys": _keys,
-                "explain": _explain}
+                "explain": _explain, "diff": _diff}
     return handlers[args.command](args)
 
 
