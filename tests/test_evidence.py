@@ -63,7 +63,7 @@ def test_a_front_sheet_without_the_digest_is_caught(tmp_path: Path) -> None:
     root, manifest = _report(tmp_path)
     (root / "data" / "tables" / "front-sheet.csv").write_text("Item,Detail\n")
     (root / "html").mkdir()
-    (root / "html" / "index.html").write_text("<p>no digest</p>")
+    (root / "html" / "front-sheet.html").write_text("<p>no digest</p>")
     problems = evidence.check(root, manifest)
     assert len(problems) == 2
     assert all("does not print the evidence digest" in p for p in problems)

@@ -45,15 +45,15 @@ def _report(tmp_path: Path, gz: bool = True) -> tuple[Path, Path]:
                        exclude=[ASB]),
         lineage.figure("Calls", "Both months", 99.5, both, source="calls"),
     ]}
-    record = lineage.complete(partial, "test-table", "table", "A test table", listed)
-    (report / "data" / lineage.LINEAGE_FILE).write_text(json.dumps({"test-table": record}))
+    record = lineage.complete(partial, "test", "table", "A test table", listed)
+    (report / "data" / lineage.LINEAGE_FILE).write_text(json.dumps({record["id"]: record}))
     return report, files[1]
 
 
 @pytest.mark.parametrize("gz", [True, False])
 def test_every_police_uk_figure_is_recounted_and_matches(tmp_path: Path, gz: bool) -> None:
     report, _ = _report(tmp_path, gz)
-    result = explain(report, "test-table")
+    result = explain(report, "tbl-test")
     assert result.ok, result.format()
     assert (result.matched, result.mismatched) == (2, 0)
     text = result.format()
@@ -70,12 +70,12 @@ def test_an_altered_file_is_reported_and_the_figure_does_not_match(
     lines = september.read_text().splitlines(keepends=True)
     burglary = [i for i, line in enumerate(lines) if line.endswith(",Burglary\n")]
     september.write_text("".join(line for i, line in enumerate(lines) if i != burglary[0]))
-    result = explain(report, "test-table")
+    result = explain(report, "tbl-test")
     assert not result.ok
     assert result.mismatched == 2  # Burglary over both months, and September's recorded crime
     assert f"report {BURGLARY}, recounted {BURGLARY - 1} DOES NOT MATCH" in result.format()
     assert "ALTERED" in result.format()
-    assert cli.main(["explain", str(report), "test-table"]) == 6
+    assert cli.main(["explain", str(report), "tbl-test"]) == 6
     assert "DOES NOT MATCH" in capsys.readouterr().out
 
 
@@ -83,14 +83,14 @@ def test_moved_inputs_are_found_under_data_root(tmp_path: Path) -> None:
     report, _ = _report(tmp_path)
     moved = tmp_path / "moved"
     (tmp_path / "police-uk").rename(moved)
-    assert not explain(report, "test-table").ok
-    assert explain(report, "test-table", data_root=moved).ok
+    assert not explain(report, "tbl-test").ok
+    assert explain(report, "tbl-test", data_root=moved).ok
 
 
 def test_an_unknown_id_is_refused_with_near_names(tmp_path: Path,
                                                   capsys: pytest.CaptureFixture) -> None:
     report, _ = _report(tmp_path)
-    with pytest.raises(ExplainError, match="did you mean test-table"):
+    with pytest.raises(ExplainError, match="did you mean tbl-test"):
         explain(report, "test")
     assert cli.main(["explain", str(report), "nothing"]) == 2
     assert "no table or chart with id 'nothing'" in capsys.readouterr().err

@@ -92,8 +92,9 @@ def test_outputs_carry_the_record_to_the_notebook_and_the_html(tmp_path: Path) -
     shown = out.table(frame, "t-1", "Caption", lineage=partial)
     data, metadata = InteractiveShell.instance().display_formatter.format(shown)
     record = metadata["pcc_report"]["lineage"]
-    assert record["id"] == "t-1" and [f["file"] for f in record["inputs"]] == ["2022-09/a<b>.csv"]
-    assert "Where this comes from (id <code>t-1</code>)" in data["text/html"]
+    assert record["id"] == "tbl-t-1"
+    assert [f["file"] for f in record["inputs"]] == ["2022-09/a<b>.csv"]
+    assert "Where this comes from (id <code>tbl-t-1</code>)" in data["text/html"]
     assert "a&lt;b&gt;.csv" in data["text/html"] and "a<b>" not in data["text/html"]
     assert "Where this comes from" not in data["text/latex"]
 

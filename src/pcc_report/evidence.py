@@ -117,8 +117,9 @@ def check(report_dir: Path, manifest: dict) -> list[str]:
     if not sheet.is_file() or printed not in sheet.read_text(encoding="utf-8"):
         problems.append(f"evidence: the front sheet (data/tables/front-sheet.csv) does not "
                         f"print the evidence digest {printed}")
-    index = report_dir / "html" / "index.html"
-    if index.is_file() and printed not in index.read_text(encoding="utf-8"):
-        problems.append(f"evidence: the HTML front sheet (html/index.html) does not print the "
+    notebooks = manifest.get("notebooks") or [{"name": "index"}]
+    page = report_dir / "html" / f"{notebooks[0]['name']}.html"  # the book's root: front sheet
+    if page.is_file() and printed not in page.read_text(encoding="utf-8"):
+        problems.append(f"evidence: the HTML front sheet (html/{page.name}) does not print the "
                         f"evidence digest {printed}")
     return problems

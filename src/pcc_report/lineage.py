@@ -1,15 +1,16 @@
 """Per-figure lineage: where each table and chart of the book comes from.
 
-Every table and chart the book shows has a stable id (its output name, e.g.
-``part2-performance``, ``priority-tackle-crime-monthly``). When a section emits one
-(:class:`pcc_report.present.Outputs`), it attaches a lineage record to the notebook output's
-metadata: the measures, the windows and their months, the filter applied to the tidy monthly
-table ("Crime type = Burglary; months 2021-07..2022-06"), the police.uk files of those months
-with their rows and sha256, and each figure it shows (row, column, filter, months, value). The
-HTML book shows the record under the output as a "Where this comes from" disclosure; after
-the sections ran, :func:`collect` reads the executed notebooks and writes ``data/lineage.json``,
-adding the notebook and cell that made each output. ``pcc-report explain`` (``explain.py``)
-prints a record and recounts its figures from the input files.
+Every table and chart the book shows has a stable id: its anchor in the HTML book, made
+from its output name (``tbl-part2-performance``, ``fig-priority-tackle-crime-monthly``).
+When a section emits one (:class:`pcc_report.present.Outputs`), it attaches a lineage record
+to the notebook output's metadata: the measures, the windows and their months, the filter
+applied to the tidy monthly table ("Crime type = Burglary; months 2021-07..2022-06"), the
+police.uk files of those months with their rows and sha256, and each figure it shows (row,
+column, filter, months, value). The HTML book shows the record under the output as a "Where
+this comes from" disclosure; after the sections ran, :func:`collect` reads the executed
+notebooks and writes ``data/lineage.json``, adding the notebook and cell that made each
+output. ``pcc-report explain`` (``explain.py``) prints a record and recounts its figures from
+the input files.
 
 The builders here (:func:`comparison`, :func:`measures`, :func:`monthly`) take what the
 section computed the figure from, so the record is made where the figure is, not guessed
@@ -160,8 +161,13 @@ def monthly(ctx: Any, series: pd.DataFrame, crime_types: Iterable[str] | None = 
 
 def complete(partial: dict | None, name: str, kind: str, caption: str,
              inputs: dict | None) -> dict:
-    """A full record: the builder's part, the id, kind, caption and the input files used."""
-    record = {"id": name, "kind": kind, "caption": " ".join(caption.split())}
+    """A full record: the builder's part, the id, kind, caption and the input files used.
+
+    The id is the output's anchor in the HTML book, ``tbl-<name>`` or ``fig-<name>`` (a
+    table and a chart may share a name: their CSV and PNG files differ).
+    """
+    record = {"id": f"{'tbl' if kind == 'table' else 'fig'}-{name}", "kind": kind,
+              "caption": " ".join(caption.split())}
     record.update(partial or {"filter": "not recorded for this output: see the section's "
                               "source note"})
     months = {m for f in record.get("figures", []) for m in f["months"]}
@@ -206,6 +212,15 @@ def details_html(record: dict, cell: int | None) -> str:
     return "".join(parts)
 
 
+def carried(output: dict) -> dict | None:
+    """The record an output carries: in its metadata, or (Markdown) under its mime type's."""
+    meta = output.get("metadata", {})
+    found = meta.get(METADATA_KEY) or next(
+        (v[METADATA_KEY] for v in meta.values() if isinstance(v, dict) and METADATA_KEY in v),
+        None)
+    return found if found and "lineage" in found else None
+
+
 def collect(notebooks: Iterable[Path]) -> dict[str, dict]:
     """Every lineage record in the executed notebooks, by id, with its notebook and cell."""
     found: dict[str, dict] = {}
@@ -213,10 +228,10 @@ def collect(notebooks: Iterable[Path]) -> dict[str, dict]:
         notebook = json.loads(Path(path).read_text(encoding="utf-8"))
         for index, cell in enumerate(notebook.get("cells", [])):
             for output in cell.get("outputs", []):
-                carried = output.get("metadata", {}).get(METADATA_KEY)
-                if not carried or "lineage" not in carried:
+                found_here = carried(output)
+                if found_here is None:
                     continue
-                record = dict(carried["lineage"])
+                record = dict(found_here["lineage"])
                 if record["id"] in found:
                     raise ValueError(f"two outputs have the id {record['id']}: "
                                      f"{found[record['id']]['notebook']} and {Path(path).name}")

@@ -208,8 +208,8 @@ def _output_key(output: dict) -> dict:
     if "text" in output:
         text = output["text"]
         key["text"] = "".join(text) if isinstance(text, list) else text
-    if "lineage" in output.get("metadata", {}).get("pcc_report", {}):  # pcc_report.lineage
-        key["lineage"] = output["metadata"]["pcc_report"]
+    if (carried := lineage.carried(output)) is not None:  # the figure's lineage record
+        key["lineage"] = carried
     if "data" in output:
         key["data"] = {
             mime: "".join(value) if isinstance(value, list) else value
