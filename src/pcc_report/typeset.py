@@ -185,6 +185,12 @@ class DisplayTable:
         finds it."""
         return {}, (lineage_metadata(self.lineage, self.cell) if self.lineage else {})
 
+    def _latex_id(self) -> str:
+        """The table's lineage id after the caption (``pcc-report explain`` takes it)."""
+        if not self.lineage:
+            return ""
+        return rf" {{\footnotesize (id {latex_escape(self.lineage['id'])})}}"
+
     def _repr_latex_(self) -> str:
         lay = self.layout
         columns = "".join(
@@ -197,7 +203,8 @@ class DisplayTable:
             r"\begin{pccLandscape}" if lay.orientation == "landscape" else "",
             rf"\begingroup{lay.font}\pccTableSetup",
             rf"\begin{{longtable}}[c]{{{columns}}}",
-            rf"\caption{{{latex_escape(self.caption)}}}\label{{tbl-{self.name}}}\\",
+            rf"\caption{{{latex_escape(self.caption)}{self._latex_id()}}}"
+            rf"\label{{tbl-{self.name}}}\\",
             r"\toprule", header, r"\midrule", r"\endfirsthead",
             rf"\multicolumn{{{len(self.headers)}}}{{l}}{{\pccContinued}}\\",
             r"\toprule", header, r"\midrule", r"\endhead",
