@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from conftest import build_demo
 
-from pcc_report import signing
+from pcc_report import lineage, signing
 from pcc_report.config import PROJECT_ROOT
 from pcc_report.diff import Side, compare
 from pcc_report.explain import explain
@@ -106,7 +106,7 @@ def test_a_part2_figure_names_exactly_its_files_and_months_and_explain_recounts_
     records = json.loads((report / "data" / "lineage.json").read_text())
     part2 = records["tbl-part2-performance"]
     assert part2["notebook"] == "notebooks/performance.ipynb"
-    police_figures = [f for f in part2["figures"] if f["source"] == "police.uk"]
+    police_figures = [f for f in part2["figures"] if f["source"] == lineage.POLICE_UK]
     assert police_figures
     for f in police_figures:
         assert f["months"] == [str(m) for m in WINDOWS[f["window"]].months]
@@ -131,7 +131,7 @@ def _affected(figure: dict) -> bool:
     """Does the figure count the removed rows? From its window (or month) and its filter."""
     months = [str(m) for m in WINDOWS[figure["window"]].months] if figure.get("window") \
         else figure["months"]
-    if MONTH not in months or figure["source"] != "police.uk" or figure["value"] is None:
+    if MONTH not in months or figure["source"] != lineage.POLICE_UK or figure["value"] is None:
         return False
     if figure["crime_types"]:
         return TYPE in figure["crime_types"]

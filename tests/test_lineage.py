@@ -68,7 +68,7 @@ def test_measures_record_a_police_uk_count_and_a_return_value() -> None:
     value = SimpleNamespace(window=window, numerator=40.0, value=40.0, missing=("2022-09",))
     rate = SimpleNamespace(window=window, numerator=30.0, value=75.0, missing=())
     burglary = SimpleNamespace(measure=SimpleNamespace(
-        id="burglary", title="Burglary", source="police.uk", crime_types=("Burglary",),
+        id="burglary", title="Burglary", source=lineage.POLICE_UK, crime_types=("Burglary",),
         exclude_crime_types=()), windows={"latest_12": value})
     calls = SimpleNamespace(measure=SimpleNamespace(
         id="calls", title="Calls answered", source="calls", crime_types=(),

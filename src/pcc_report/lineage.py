@@ -27,11 +27,12 @@ from typing import Any
 
 import pandas as pd
 
+from pcc_report import catalogue
 from pcc_report.police_uk import ANTI_SOCIAL_BEHAVIOUR
 
 LINEAGE_FILE = "lineage.json"
 METADATA_KEY = "pcc_report"
-POLICE_UK = "police.uk"
+POLICE_UK = catalogue.POLICE_UK  # a figure counted from the police.uk street files
 
 
 def span(months: Iterable[str]) -> str:
