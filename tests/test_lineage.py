@@ -119,3 +119,19 @@ def test_collect_adds_notebook_and_cell_and_refuses_duplicate_ids(tmp_path: Path
         assert "two outputs have the id x" in str(exc)
     else:
         raise AssertionError("a duplicate id was accepted")
+
+
+def test_check_catches_a_lineage_file_that_is_not_the_notebooks(tmp_path: Path) -> None:
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "data").mkdir()
+    cell = {"cell_type": "code", "execution_count": 1, "outputs": [
+        {"output_type": "display_data", "data": {},
+         "metadata": {"text/markdown": lineage.metadata({"id": "fig-a", "value": 3}, 1)}}]}
+    (tmp_path / "notebooks" / "s.ipynb").write_text(json.dumps({"cells": [cell]}))
+    manifest = {"notebooks": [{"executed": "notebooks/s.ipynb"}]}
+    lineage.write([tmp_path / "notebooks" / "s.ipynb"], tmp_path / "data")
+    assert lineage.check(tmp_path, manifest) == []
+    path = tmp_path / "data" / lineage.LINEAGE_FILE
+    path.write_text(path.read_text().replace('"value": 3', '"value": 4'))
+    assert lineage.check(tmp_path, manifest) == [
+        "data/lineage.json differs from the lineage the executed notebooks carry"]

@@ -249,3 +249,17 @@ def write(notebooks: Iterable[Path], data_dir: Path) -> Path:
     path.write_text(json.dumps(collect(notebooks), indent=1, sort_keys=True) + "\n",
                     encoding="utf-8")
     return path
+
+
+def check(report_dir: Path, manifest: dict) -> list[str]:
+    """``data/lineage.json`` is what the executed notebooks carry (verify's check)."""
+    path = Path(report_dir) / "data" / LINEAGE_FILE
+    notebooks = [Path(report_dir) / nb["executed"] for nb in manifest.get("notebooks", [])]
+    if not path.is_file() or not all(p.is_file() for p in notebooks):
+        return []
+    try:
+        same = json.loads(path.read_text(encoding="utf-8")) == collect(notebooks)
+    except (ValueError, KeyError):
+        same = False
+    return [] if same else [f"data/{LINEAGE_FILE} differs from the lineage the executed "
+                            "notebooks carry"]

@@ -96,26 +96,12 @@ def _check_files(report_dir: Path, manifest: dict, result: VerifyResult) -> None
                 f"altered: {entry['path']} (sha256 {entry['sha256'][:12]}, size {entry['size']};"
                 f" manifest says {expected['sha256'][:12]}, size {expected['size']})"
             )
-    _check_lineage(report_dir, manifest, result)
+    for problem in lineage.check(report_dir, manifest):
+        result.fail(problem)
     for nb in manifest.get("notebooks", []):
         entry = listed.get(nb["executed"])
         if entry is not None and entry["sha256"] != nb["executed_sha256"]:
             result.fail(f"manifest inconsistent: {nb['executed']} has two different sha256")
-
-
-def _check_lineage(report_dir: Path, manifest: dict, result: VerifyResult) -> None:
-    """data/lineage.json is what the executed notebooks carry (pcc_report.lineage)."""
-    path = report_dir / "data" / lineage.LINEAGE_FILE
-    notebooks = [report_dir / nb["executed"] for nb in manifest.get("notebooks", [])]
-    if not path.is_file() or not all(p.is_file() for p in notebooks):
-        return
-    try:
-        same = json.loads(path.read_text(encoding="utf-8")) == lineage.collect(notebooks)
-    except (ValueError, KeyError) as exc:
-        same, _ = False, exc
-    if not same:
-        result.fail(f"data/{lineage.LINEAGE_FILE} differs from the lineage the executed "
-                    "notebooks carry")
 
 
 def _input_root(entry: dict, data_root: Path | dict[str, Path] | None) -> Path:
