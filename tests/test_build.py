@@ -17,6 +17,7 @@ from pcc_report import build, publish
 from pcc_report.build import STAGES, RunRequest, RunState, Stage, run_report
 from pcc_report.context import INPUTS_FILE, PROVENANCE_FILE, TIDY_FILE
 from pcc_report.errors import ReportError
+from pcc_report.evidence import EVIDENCE_FILE
 
 QUARTER = "2022-23-Q2"
 MONTHS = [f"{2020 + (9 + i) // 12:04d}-{(9 + i) % 12 + 1:02d}" for i in range(24)]  # 2020-10..
@@ -68,7 +69,7 @@ def test_stages_are_numbered_from_the_list_and_a_failure_leaves_nothing_behind(
     # The stages before it really ran: the staging folder held the public edition's data ...
     assert seen["editions"] == ["public"]
     assert seen["data"] == sorted([INPUTS_FILE, PROVENANCE_FILE, TIDY_FILE, "breakdowns",
-                                   "returns"])
+                                   "returns", EVIDENCE_FILE])
     # ... and the failure removed it, published nothing and released the lock.
     assert not seen["staging"].exists()
     assert not (out / ".staging").exists()

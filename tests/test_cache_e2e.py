@@ -67,6 +67,6 @@ def test_a_changed_return_reruns_only_the_sections_that_read_returns(
     registry = {s.name: s for s in sections.REGISTRY}
     never = {n for n in _outcomes(result.report_dir)
              if not set(registry.get(n, registry["priority"]).reads)
-             & {"returns", "provenance", "validation"}}
+             & {"returns", "provenance", "validation", "evidence"}}
     assert executed and not executed & never
     assert {"performance", "dashboard"} <= executed

@@ -89,9 +89,12 @@ def mark_sections(edition: Edition, planned: list[Section]) -> list[Section]:
     return [dataclasses.replace(first, title=f"{first.title} ({edition.banner})"), *planned[1:]]
 
 
-def table_of_contents(sections: list[Section], static_pages: list[str]) -> dict:
-    """``_toc.yml``: the first section is the root; then the main part; then the appendices."""
-    main = [{"file": s.name} for s in sections[1:] if s.part == "main"]
+def table_of_contents(sections: list[Section], static_pages: list[str],
+                      first_pages: tuple[str, ...] = ()) -> dict:
+    """``_toc.yml``: the first section is the root; then the main part (``first_pages`` at
+    its head, e.g. a reissue's "What changed"); then the appendices."""
+    main = [{"file": page} for page in first_pages]
+    main += [{"file": s.name} for s in sections[1:] if s.part == "main"]
     appendix = [{"file": s.name} for s in sections if s.part == "appendix"]
     appendix += [{"file": page} for page in static_pages]
     return {
@@ -112,8 +115,12 @@ def assemble(
     meeting: str | None,
     reservation: Reservation,
     edition: Edition | None = None,
+    first_pages: tuple[str, ...] = (),
 ) -> None:
-    """Static pages, configuration and table of contents beside the executed notebooks."""
+    """Static pages, configuration and table of contents beside the executed notebooks.
+
+    ``first_pages`` are pages already written into ``book_dir`` that open the main part.
+    """
     static_pages = []
     for page in sorted(BOOK_DIR.glob("*.md")):
         shutil.copy(page, book_dir / page.name)
@@ -126,7 +133,7 @@ def assemble(
     (book_dir / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False),
                                           encoding="utf-8")
     (book_dir / "_toc.yml").write_text(
-        yaml.safe_dump(table_of_contents(sections, static_pages), sort_keys=False),
+        yaml.safe_dump(table_of_contents(sections, static_pages, first_pages), sort_keys=False),
         encoding="utf-8",
     )
     for extra in ("_static", "_templates"):

@@ -36,12 +36,16 @@ from pcc_report import (
     book,
     cache,
     catalogue,
+    diff,
     editions,
+    evidence,
     execution,
     ingest,
+    lineage,
     manifest,
     publish,
     sections,
+    signing,
     validation,
 )
 from pcc_report.config import PROJECT_ROOT, ForceConfig, load_force_config
@@ -106,6 +110,7 @@ class EditionRun:
     sections: list[Section] = field(default_factory=list)  # data: its planned sections
     section_timings: list[tuple[str, float]] = field(default_factory=list)  # sections
     section_runs: dict[str, cache.SectionRun] = field(default_factory=dict)  # sections
+    evidence: dict | None = None  # data: the front sheet's digest (pcc_report.evidence)
 
     @property
     def book_dir(self) -> Path:
@@ -134,6 +139,7 @@ class RunState:
     editions: list[EditionRun] = field(default_factory=list)  # validate: one per edition
     inputs: list[dict] = field(default_factory=list)  # data: manifest entries of police.uk
     row_counts: dict[str, int] = field(default_factory=dict)  # data: rows per police.uk file
+    signer: signing.Signer | None = None  # before any work: the key that signs (or None)
 
     @property
     def out(self) -> Path:
@@ -292,10 +298,11 @@ def _prepare_editions(state: RunState) -> None:
             run.inputs += manifest.input_entries(
                 [Path(request.returns) / name for name in run.data.raw_inputs], request.returns
             )
+        hashes = {entry["path"]: entry["sha256"] for entry in state.inputs}  # none in a zip
         _write_json(data / INPUTS_FILE, {
             "falls_within": state.force.name,
-            "files": [{"file": f.relative, "month": f.month, "rows": state.row_counts[f.relative]}
-                      for f in state.files],
+            "files": [{"file": f.relative, "month": f.month, "rows": state.row_counts[f.relative],
+                       "sha256": hashes.get(f.relative)} for f in state.files],
             "returns": run.data.returns,
         })
         _write_json(data / PROVENANCE_FILE, _provenance(
@@ -309,6 +316,8 @@ def _prepare_editions(state: RunState) -> None:
             "meeting": request.meeting,
             "edition": run.edition.name,
         }))
+        run.evidence = evidence.record(run.dir, run.sections[0].parameters,
+                                       state.signer.fingerprint if state.signer else None)
 
 
 def _run_sections(state: RunState) -> None:
@@ -325,8 +334,21 @@ def _run_sections(state: RunState) -> None:
 def _build_book(state: RunState) -> None:
     for run in state.editions:
         book.assemble(run.book_dir, run.sections, state.force, state.quarter,
-                      state.request.meeting, state.reservation, edition=run.edition)
+                      state.request.meeting, state.reservation, edition=run.edition,
+                      first_pages=_what_changed(state, run))
         book.build(run.book_dir, run.dir, state.pdf_name(run.edition))
+
+
+def _what_changed(state: RunState, run: EditionRun) -> tuple[str, ...]:
+    """A reissue's "What changed since rN" page (pcc_report.diff), beside its reason."""
+    revision = state.reservation
+    if not revision.replaces:
+        return ()
+    previous = revision.target.parent / revision.replaces / run.edition.folder
+    page = diff.reissue_page(previous, run.dir / "data", run.book_dir,
+                             revision.manifest_entry())
+    (run.book_dir / "what-changed.md").write_text(page, encoding="utf-8")
+    return ("what-changed",)
 
 
 def _collect(state: RunState) -> None:
@@ -336,6 +358,8 @@ def _collect(state: RunState) -> None:
         (folder / "notebooks").mkdir()
         for section in run.sections:
             shutil.copy(book_dir / f"{section.name}.ipynb", folder / "notebooks")
+        lineage.write([folder / "notebooks" / f"{s.name}.ipynb" for s in run.sections],
+                      folder / "data")
         if (book_dir / "figures").is_dir():
             shutil.copytree(book_dir / "figures", folder / "figures")
         shutil.rmtree(book_dir)
@@ -345,6 +369,7 @@ def _collect(state: RunState) -> None:
 def _write_manifest(state: RunState) -> None:
     for run in state.editions:
         seconds = {name.removeprefix("notebook "): t for name, t in run.section_timings}
+        shipped = state.signer.ship_public_key(run.dir) if state.signer else None
         manifest.write_manifest(
             run.dir,
             run=manifest.run_record(state.run_id, state.started, datetime.now(UTC)),
@@ -358,7 +383,11 @@ def _write_manifest(state: RunState) -> None:
             revision=state.reservation.manifest_entry(),
             nondeterministic=manifest.NONDETERMINISTIC,
             edition=run.data.manifest_block(run.edition),
+            evidence=run.evidence,
+            signing=shipped,
         )
+        if state.signer:
+            state.signer.sign_manifest(run.dir)
 
 
 def _publish(state: RunState) -> None:
@@ -407,6 +436,7 @@ def run_report(request: RunRequest, progress: Progress = _stderr,
     if request.returns is not None and not Path(request.returns).is_dir():
         raise InputError(f"force returns folder not found: {request.returns}")
     publish.check_output_folder(request.out)
+    signer = signing.configured_signer([PROJECT_ROOT, Path(request.out)])
     with build_environment(), publish.lock(request.out, request.force, str(quarter)):
         for dead in publish.clean_dead_staging(request.out, request.force, str(quarter)):
             progress(f"Removed the staging folder of an interrupted build: {dead}")
@@ -421,7 +451,7 @@ def run_report(request: RunRequest, progress: Progress = _stderr,
         except ingest.IngestError as exc:
             raise InputError(str(exc)) from exc
         state = RunState(request, quarter, period_end, reservation, files, progress,
-                         started=started)
+                         started=started, signer=signer)
         timings = _run_stages(state, STAGES if stages is None else stages)
     target = reservation.target
     folders = {run.edition.name: target / run.edition.folder for run in state.editions}

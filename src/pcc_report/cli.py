@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 build failed; 2 unusable inputs or arguments; 3 validation
 failed (nothing published); 4 a report already exists and was left untouched; 5 another
-build of the same force and quarter is running; 6 verification failed.
+build of the same force and quarter is running; 6 verification failed; 7 the reports folder
+cannot be written; 8 the manifest's signature does not match (or is missing when required).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 EPILOG = """exit codes: 0 success; 1 the build failed; 2 unusable inputs or arguments;
 3 input validation failed (nothing published); 4 a report already exists (left untouched);
 5 another build of the same force and quarter is running; 6 verification failed;
-7 the reports folder cannot be written (--out is a file, no permission, read-only, disk full)
+7 the reports folder cannot be written (--out is a file, no permission, read-only, disk full);
+8 verify: the manifest's signature does not match, or is missing under --require-signature
 
 example:
   pcc-report run --force lancashire --quarter 2022-23-Q2 --police-uk ../shared/data/police-uk
@@ -129,6 +131,42 @@ def _parser() -> argparse.ArgumentParser:
                         "RECORDED_ROOT=NEW_ROOT (repeat for police.uk and returns folders)")
     verify.add_argument("--no-reexecute", action="store_true",
                         help="check hashes and inputs only (fast)")
+    verify.add_argument("--require-signature", action="store_true",
+                        help="fail (exit 8) if the manifest is not signed")
+    verify.add_argument("--fingerprint", metavar="FP",
+                        help="the signing key's fingerprint printed on the front sheet; fail "
+                        "(exit 8) if the report was signed by another key")
+
+    explain = commands.add_parser(
+        "explain", help="where one table or chart comes from, recounted from the input files",
+        description="Print the lineage of a table or chart (notebook and cell, measures, "
+        "windows and months, filter, input files with hashes) and recount each police.uk "
+        "figure of it from the street files. Exit 0 if every figure matches, 6 if not.")
+    explain.add_argument("report", type=Path, metavar="REPORT_DIR", help="an edition folder")
+    explain.add_argument("id", metavar="ID", help="the table or chart id, e.g. part2-performance")
+    explain.add_argument("--data-root", type=Path, metavar="DIR",
+                         help="where the police.uk files are now, if they moved")
+
+    diff = commands.add_parser(
+        "diff", help="what changed between two reports (inputs, figures, cells, ratings, text)",
+        description="Compare two edition folders (r1 and r2 of a quarter, or two quarters): "
+        "inputs added, removed or changed (rows per month), every figure and table cell whose "
+        "value changed (old -> new), ratings and sentences that changed.")
+    diff.add_argument("old", type=Path, metavar="A", help="the earlier edition folder")
+    diff.add_argument("new", type=Path, metavar="B", help="the later edition folder")
+    diff.add_argument("--html", type=Path, metavar="FILE", help="also write an HTML page")
+
+    keys = commands.add_parser(
+        "keys", help="the office's signing key (Ed25519): keys init",
+        description="Create the key pair that signs every published manifest. Set "
+        "PCC_REPORT_SIGNING_KEY to the private key's path for run and draft to sign.")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    init = keys_commands.add_parser("init", help="create a new key pair (never replaces one)")
+    init.add_argument("--key", type=Path, metavar="PATH",
+                      help="private key file (default: $PCC_REPORT_SIGNING_KEY or "
+                      "~/.config/pcc-report/signing-key.pem); PATH.pub gets the public key")
+    init.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
+                      help="the reports folder, which the key must not be in (default: reports)")
 
     demo = commands.add_parser(
         "demo-data",
@@ -252,7 +290,7 @@ def _run_all(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from pcc_report.editions import edition_folders
-    from pcc_report.errors import VerificationFailed
+    from pcc_report.errors import SignatureMismatch, VerificationFailed
     from pcc_report.manifest import MANIFEST_NAME
     from pcc_report.verify import verify
 
@@ -272,16 +310,71 @@ def _verify(args: argparse.Namespace) -> int:
               "inside it", file=sys.stderr)
         return 2
     verdicts = []
+    forged = False
     for folder in folders:
         result = verify(folder, data_root=roots, reexecute=not args.no_reexecute,
-                        progress=lambda message: print(message, file=sys.stderr, flush=True))
+                        progress=lambda message: print(message, file=sys.stderr, flush=True),
+                        require_signature=args.require_signature, fingerprint=args.fingerprint)
         print(result.format())
         verdicts.append((folder, result.ok))
+        forged = forged or result.signature_failed
     if len(folders) > 1:
         print("Editions:")
         for folder, ok in verdicts:
             print(f"  {folder.name}: {'PASSED' if ok else 'FAILED'}")
+    if forged:
+        return SignatureMismatch.exit_code
     return 0 if all(ok for _, ok in verdicts) else VerificationFailed.exit_code
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from pcc_report.errors import VerificationFailed
+    from pcc_report.explain import ExplainError, explain
+
+    try:
+        result = explain(args.report, args.id, args.data_root)
+    except (ExplainError, OSError, ValueError) as exc:
+        print(f"pcc-report: {exc}", file=sys.stderr)
+        return 2
+    print(result.format())
+    return 0 if result.ok else VerificationFailed.exit_code
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from pcc_report.diff import Side, compare
+    from pcc_report.manifest import MANIFEST_NAME
+
+    for folder in (args.old, args.new):
+        if not (folder / MANIFEST_NAME).is_file():
+            print(f"pcc-report: no {MANIFEST_NAME} in {folder}: give edition folders "
+                  "(e.g. .../r1/public)", file=sys.stderr)
+            return 2
+    found = compare(Side.of(args.old), Side.of(args.new))
+    print(f"Changes from {args.old} to {args.new}:\n{found.format()}")
+    if args.html:
+        args.html.write_text(found.to_html(f"What changed: {args.old} -> {args.new}"),
+                             encoding="utf-8")
+        print(f"HTML: {args.html}")
+    return 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    import os
+
+    from pcc_report import signing
+    from pcc_report.config import PROJECT_ROOT
+    from pcc_report.errors import ReportError
+
+    path = args.key or Path(os.environ.get(signing.KEY_ENV) or signing.DEFAULT_KEY)
+    try:
+        key, fingerprint = signing.init_key(path, [PROJECT_ROOT, args.out])
+    except ReportError as exc:
+        print(f"pcc-report: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(f"Signing key created: {key} (mode 0600; keep it safe, never in a report)\n"
+          f"  public key:  {key}.pub\n  fingerprint: {fingerprint}\n"
+          f"Sign reports with: export {signing.KEY_ENV}={key}")
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -300,7 +393,8 @@ def _demo(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"run": _run, "draft": _draft, "run-all": _run_all, "verify": _verify,
-                "demo-data": _demo}
+                "demo-data": _demo, "keys": _keys,
+                "explain": _explain, "diff": _diff}
     return handlers[args.command](args)
 
 

@@ -149,5 +149,11 @@ class SectionContext:
         return json.loads((self.data_dir / PROVENANCE_FILE).read_text(encoding="utf-8"))
 
     @property
+    def evidence(self) -> dict | None:
+        """The evidence digest and signing key (:mod:`pcc_report.evidence`), if recorded."""
+        path = self.data_dir / "evidence.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    @property
     def inputs(self) -> dict:
         return json.loads((self.data_dir / INPUTS_FILE).read_text(encoding="utf-8"))

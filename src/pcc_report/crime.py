@@ -79,6 +79,23 @@ def like_for_like_types(tidy: pd.DataFrame, first: str, last: str) -> pd.DataFra
     order and Possession of weapons (together: Public disorder and weapons before May
     2013)"), so no row compares part of a category with all of it. Totals are unchanged.
     """
+    relabel = _like_for_like_labels(tidy, first, last)
+    if not relabel:
+        return tidy
+    return tidy.assign(crime_type=tidy["crime_type"].replace(relabel))
+
+
+def types_counted_under(tidy: pd.DataFrame, label: str, first: str, last: str) -> list[str]:
+    """The crime types of ``tidy`` that a :func:`like_for_like_types` row ``label`` counts
+    over ``first``..``last``: ``[label]`` for a type shown as itself, the renamed or grouped
+    types for a merged row, ``[]`` for a label that is no type (a total row)."""
+    relabel = _like_for_like_labels(tidy, first, last)
+    present = sorted(set(tidy["crime_type"]))
+    return [t for t in present if relabel.get(t, t) == label]
+
+
+def _like_for_like_labels(tidy: pd.DataFrame, first: str, last: str) -> dict[str, str]:
+    """Crime type -> the label it is counted under (see :func:`like_for_like_types`)."""
     relabel: dict[str, str] = {}
     for change in CATEGORY_CHANGES:
         if not first < change.month <= last:
@@ -95,9 +112,7 @@ def like_for_like_types(tidy: pd.DataFrame, first: str, last: str) -> pd.DataFra
                      + f" (together: {' and '.join(t for t in before if t in group)} before "
                      f"{change.label})")  # fmt: skip
             relabel.update(dict.fromkeys(group, label))
-    if not relabel:
-        return tidy
-    return tidy.assign(crime_type=tidy["crime_type"].replace(relabel))
+    return relabel
 
 
 def crime_type_comparison(tidy: pd.DataFrame, current: Window, previous: Window) -> pd.DataFrame:

@@ -8,8 +8,6 @@ shows (WCAG 2.2 text alternative).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import pandas as pd
 
 from pcc_report import crime
@@ -119,10 +117,11 @@ def priority_summary(priority: Priority, by_type: pd.DataFrame, latest_label: st
     return paragraphs
 
 
-def priority_axis_labels(types: Iterable[str]) -> dict[str, str]:
-    """Each small multiple's y-axis: what it counts (ASB incidents are not crimes)."""
+def priority_axis_labels(monthly: pd.DataFrame) -> dict[str, str]:
+    """Each small multiple's y-axis (one per type of a by-type :func:`crime.monthly_series`):
+    what it counts (ASB incidents are not crimes)."""
     return {t: "ASB incidents per month" if t == ANTI_SOCIAL_BEHAVIOUR
-            else "Recorded crimes per month" for t in types}  # fmt: skip
+            else "Recorded crimes per month" for t in monthly["crime_type"].unique()}  # fmt: skip
 
 
 def priority_types_caption(priority: Priority, latest_label: str) -> str:

@@ -51,7 +51,8 @@ def _book_stage(html_only: bool):  # noqa: ANN202 - a stage's run function
         for edition_run in state.editions:
             book_dir = edition_run.book_dir
             book.assemble(book_dir, edition_run.sections, state.force, state.quarter,
-                          state.request.meeting, state.reservation, edition=edition_run.edition)
+                          state.request.meeting, state.reservation, edition=edition_run.edition,
+                          first_pages=build._what_changed(state, edition_run))
             _mark_title(book_dir)
             if html_only:
                 book.build_html(book_dir, edition_run.dir)

@@ -3,7 +3,8 @@
 Every refusal the analyst or auditor can meet is one of these, so the CLI maps them to
 exit codes in one place: 1 build failed, 2 unusable inputs or arguments, 3 validation
 failed, 4 report already published, 5 another build is running, 6 verification failed,
-7 the reports folder cannot be written (not a folder, no permission, read-only, disk full).
+7 the reports folder cannot be written (not a folder, no permission, read-only, disk full),
+8 ``verify``: the manifest's signature does not match (or is missing when it is required).
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ class VerificationFailed(ReportError):
     """``verify`` found a difference between a report and its manifest or inputs."""
 
     exit_code = 6
+
+
+class SignatureMismatch(VerificationFailed):
+    """The manifest's signature does not match, or is missing under --require-signature."""
+
+    exit_code = 8
 
 
 class OutputError(ReportError):

@@ -35,6 +35,8 @@ from pcc_report.config import PROJECT_ROOT
 from pcc_report.execution import Section
 
 MANIFEST_NAME = "manifest.json"
+#: The signature beside the manifest (pcc_report.signing): it cannot be listed in what it signs.
+SIGNATURE_NAME = "manifest.json.sig"
 SCHEMA_VERSION = "1.0"
 SCHEMA_FILE = Path(__file__).with_name("manifest.schema.json")
 
@@ -60,6 +62,10 @@ NONDETERMINISTIC: list[dict[str, str]] = [
     {
         "item": "manifest.json: digest",
         "reason": "sha256 over the whole manifest, so it changes with the run section",
+    },
+    {
+        "item": "manifest.json.sig (signed reports)",
+        "reason": "the signature over manifest.json's bytes, so it changes with the run section",
     },
 ]
 
@@ -106,7 +112,7 @@ def report_files(report_dir: Path) -> list[Path]:
         dirnames.sort()
         for name in filenames:
             path = Path(dirpath) / name
-            if path.relative_to(report_dir).as_posix() != MANIFEST_NAME:
+            if path.relative_to(report_dir).as_posix() not in (MANIFEST_NAME, SIGNATURE_NAME):
                 found.append(path)
     return sorted(found, key=lambda p: p.relative_to(report_dir).as_posix())
 
@@ -325,6 +331,8 @@ def write_manifest(
     code: dict | None = None,
     env: dict | None = None,
     edition: dict | None = None,
+    evidence: dict | None = None,
+    signing: dict | None = None,
 ) -> Path:
     """Write ``manifest.json`` as the last file of a finished report folder; return its path.
 
@@ -332,6 +340,8 @@ def write_manifest(
     default to this checkout (:func:`code_version`) and this interpreter (:func:`environment`).
     ``edition`` is the edition's entry (:meth:`pcc_report.editions.EditionData.manifest_block`):
     its name, the inputs it withheld and why (never their hashes), and its suppressed cells.
+    ``evidence`` is the front sheet's digest (:func:`pcc_report.evidence.record`); ``signing``
+    names the key whose signature will be written beside the manifest.
     """
     report_dir = Path(report_dir)
     manifest: dict[str, Any] = {
@@ -352,6 +362,10 @@ def write_manifest(
     }
     if edition is not None:
         manifest["edition"] = edition
+    if evidence is not None:  # the digest printed on the front sheet (pcc_report.evidence)
+        manifest["evidence"] = evidence
+    if signing is not None:  # the key that signs this manifest (pcc_report.signing)
+        manifest["signing"] = signing
     manifest["digest"] = manifest_digest(manifest)
     path = report_dir / MANIFEST_NAME
     path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -10,6 +10,7 @@ formula injection.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown
 
+from pcc_report import lineage as lineages
 from pcc_report.typeset import DisplayTable, FrontSheet
 
 # Characters that start Markdown, MyST or HTML syntax anywhere in a line, and the
@@ -95,6 +97,7 @@ class Outputs:
         formats: dict[str, object] | None = None,
         align_right: tuple[str, ...] = (),
         group: str | None = None,
+        lineage: dict | None = None,
     ) -> DisplayTable:
         """Write ``frame`` to ``<name>.csv`` and return it as a table for the book.
 
@@ -103,6 +106,8 @@ class Outputs:
         for their medium. ``formats`` maps a column to a function that renders its values as
         text for the page (such columns are figures, right-aligned); the CSV keeps the
         unformatted numbers. ``group`` names a column shown once per run of equal values.
+        ``lineage`` is what the figures were counted from (a :mod:`pcc_report.lineage`
+        builder's part); the table carries the full record (:meth:`lineage_record`).
         """
         self._write_csv(frame, name)
         formats = formats or {}
@@ -120,6 +125,7 @@ class Outputs:
             name=name, caption=" ".join(caption.split()),
             headers=tuple(str(c) for c in frame.columns), rows=rows, numeric=numeric,
             group=None if group is None else list(frame.columns).index(group),
+            lineage=self.lineage_record(lineage, name, "table", caption), cell=_cell(),
         )
 
     def front_sheet(self, frame: pd.DataFrame) -> FrontSheet:
@@ -134,7 +140,8 @@ class Outputs:
         )
 
     def comparison_table(
-        self, table: pd.DataFrame, name: str, caption: str, *, previous: str, latest: str
+        self, table: pd.DataFrame, name: str, caption: str, *, previous: str, latest: str,
+        lineage: dict | None = None,
     ) -> DisplayTable:
         """A latest-against-previous comparison (``crime.compare_by``) as a captioned table.
 
@@ -147,13 +154,15 @@ class Outputs:
             shown, name, caption,
             formats={shown.columns[1]: fmt_count, shown.columns[2]: fmt_count,
                      "Change": fmt_signed, "% change": fmt_change},
+            lineage=lineage,
         )
 
     def figures(self, pieces: Iterable[tuple]) -> list[Markdown]:
         """Save each ``(fig, name, alt, caption)`` in turn; a generator keeps one figure open."""
         return [self.figure(*piece) for piece in pieces]
 
-    def figure(self, fig, name: str, alt: str, caption: str) -> Markdown:  # noqa: ANN001
+    def figure(self, fig, name: str, alt: str, caption: str,  # noqa: ANN001
+               lineage: dict | None = None) -> Markdown:
         """Save a matplotlib figure reproducibly and return a captioned MyST figure.
 
         The alt text states what the chart shows in words (WCAG 2.2 text alternative);
@@ -166,10 +175,27 @@ class Outputs:
         fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
         plt.close(fig)
         alt_text = " ".join(alt.split()).replace("\n", " ")
+        record, cell = self.lineage_record(lineage, name, "chart", caption), _cell()
         return Markdown(
             f":::{{figure}} {path.as_posix()}\n:alt: {alt_text}\n:name: fig-{name}\n\n"
-            f"{md_escape(caption)}\n:::\n"
+            f"{md_escape(caption)}\n:::\n\n"
+            f"```{{raw}} html\n{lineages.details_html(record, cell)}\n```\n",
+            metadata=lineages.metadata(record, cell),
         )
+
+    def lineage_record(self, partial: dict | None, name: str, kind: str, caption: str) -> dict:
+        """The output's full lineage record (:func:`pcc_report.lineage.complete`)."""
+        path = self.tables_dir.parent / "inputs.json"
+        inputs = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        return lineages.complete(partial, name, kind, caption, inputs)
+
+
+def _cell() -> int | None:
+    """The execution count of the code cell running now (In [N]), or None outside IPython."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return None if shell is None else shell.execution_count
 
 
 _FIGURE = re.compile(r"^[-+]?[£]?\d[\d,.]*%?( |$)")

@@ -80,6 +80,7 @@ INPUTS: dict[str, Input] = {
     "provenance": Input("data/provenance.json"),  # code, environment, input hashes, commands
     "revision": Input("data/provenance.json", keys=("revision",)),  # only the revision
     "validation": Input("validation/validation.json"),  # the validation results
+    "evidence": Input("data/evidence.json"),  # the evidence digest and signing key (evidence.py)
     "suites": Input("expectations/*.json", root="project"),  # the expectation suites
     "funding": Input("data/returns/funding.csv"),  # Part 3: the funding return (part3.py)
     "scrutiny-plan": Input("data/returns/scrutiny-plan.csv"),  # Part 3: the scrutiny plan
@@ -89,7 +90,7 @@ _BASE = ("tidy", "inputs")
 
 REGISTRY: tuple[SectionSpec, ...] = (
     SectionSpec("front-sheet", "front_sheet.ipynb", "Front sheet and headlines",
-                reads=(*_BASE, "revision")),
+                reads=(*_BASE, "revision", "evidence")),
     # Performance by exception first: what needs the panel's attention, before the full tables.
     SectionSpec("exceptions", "exceptions.ipynb", "Performance by exception",
                 reads_returns=True, reads=(*_BASE, "returns")),

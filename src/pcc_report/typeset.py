@@ -21,6 +21,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pcc_report.lineage import details_html
+from pcc_report.lineage import metadata as lineage_metadata
+
 #: Marks our LaTeX so that :mod:`pcc_report.sphinx_latex` passes it through untouched.
 LATEX_MARK = "% pcc-report latex"
 #: What a group's name is followed by on a page that continues the group (preamble.tex).
@@ -131,6 +134,9 @@ class DisplayTable:
     rows: tuple[tuple[str, ...], ...]
     numeric: tuple[bool, ...]
     group: int | None = None
+    #: where the figures come from (pcc_report.lineage) and the code cell that made them
+    lineage: dict | None = field(default=None, repr=False, compare=False)
+    cell: int | None = field(default=None, repr=False, compare=False)
     layout: Layout = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -177,7 +183,19 @@ class DisplayTable:
             f'<table class="table pcc-table" id="tbl-{esc(self.name)}">'
             f"<caption>{caption}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table></div>"
-        )
+        ) + (details_html(self.lineage, self.cell) if self.lineage else "")
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> tuple:
+        """No data of its own (the HTML and LaTeX come from the methods around): the lineage
+        record rides in the output's metadata, where :func:`pcc_report.lineage.collect`
+        finds it."""
+        return {}, (lineage_metadata(self.lineage, self.cell) if self.lineage else {})
+
+    def _latex_id(self) -> str:
+        """The table's lineage id after the caption (``pcc-report explain`` takes it)."""
+        if not self.lineage:
+            return ""
+        return rf" {{\footnotesize (id {latex_escape(self.lineage['id'])})}}"
 
     def _repr_latex_(self) -> str:
         lay = self.layout
@@ -191,7 +209,8 @@ class DisplayTable:
             r"\begin{pccLandscape}" if lay.orientation == "landscape" else "",
             rf"\begingroup{lay.font}\pccTableSetup",
             rf"\begin{{longtable}}[c]{{{columns}}}",
-            rf"\caption{{{latex_escape(self.caption)}}}\label{{tbl-{self.name}}}\\",
+            rf"\caption{{{latex_escape(self.caption)}{self._latex_id()}}}"
+            rf"\label{{tbl-{self.name}}}\\",
             r"\toprule", header, r"\midrule", r"\endfirsthead",
             rf"\multicolumn{{{len(self.headers)}}}{{l}}{{\pccContinued}}\\",
             r"\toprule", header, r"\midrule", r"\endhead",

@@ -23,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pcc_report import execution
+from pcc_report import evidence, execution, lineage, signing
 from pcc_report.config import PROJECT_ROOT
 from pcc_report.execution import Section, build_environment, execute_section, notebook_error
 from pcc_report.manifest import (
@@ -55,13 +55,16 @@ class VerifyResult:
     sections: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: "signed by <fingerprint>", "unsigned: ..." or "signature does not match: ..."
+    signature: str = ""
+    signature_failed: bool = False  # the signature does not match, or is missing but required
 
     def fail(self, message: str) -> None:
         self.ok = False
         self.problems.append(message)
 
     def format(self) -> str:
-        lines = []
+        lines = [f"Signature: {self.signature}"] if self.signature else []
         if self.sections:
             lines.append("Sections:")
             width = max(len(n) for n in self.sections)
@@ -93,6 +96,8 @@ def _check_files(report_dir: Path, manifest: dict, result: VerifyResult) -> None
                 f"altered: {entry['path']} (sha256 {entry['sha256'][:12]}, size {entry['size']};"
                 f" manifest says {expected['sha256'][:12]}, size {expected['size']})"
             )
+    for problem in lineage.check(report_dir, manifest):
+        result.fail(problem)
     for nb in manifest.get("notebooks", []):
         entry = listed.get(nb["executed"])
         if entry is not None and entry["sha256"] != nb["executed_sha256"]:
@@ -189,6 +194,8 @@ def _output_key(output: dict) -> dict:
     if "text" in output:
         text = output["text"]
         key["text"] = "".join(text) if isinstance(text, list) else text
+    if (carried := lineage.carried(output)) is not None:  # the figure's lineage record
+        key["lineage"] = carried
     if "data" in output:
         key["data"] = {
             mime: "".join(value) if isinstance(value, list) else value
@@ -243,7 +250,7 @@ def compare_notebooks(published: dict, fresh: dict) -> list[str]:
                     f"{y.get('output_type')}"
                 )
                 continue
-            for part in ("name", "ename", "evalue", "text"):
+            for part in ("name", "ename", "evalue", "text", "lineage"):
                 if x.get(part) != y.get(part):
                     differences.append(
                         f"{where} output {number} {part} differs "
@@ -457,6 +464,8 @@ def verify(
     progress: Progress = print,
     keep_dir: Path | None = None,
     templates_dir: Path | None = None,
+    require_signature: bool = False,
+    fingerprint: str | None = None,
 ) -> VerifyResult:
     """Check a published report against its manifest; never writes inside ``report_dir``.
 
@@ -470,6 +479,12 @@ def verify(
        report's ``data/`` (minus ``tables/``) and ``validation/``; outputs, tables and figures
        are compared with the published ones. ``keep_dir`` keeps that work for inspection;
        ``templates_dir`` defaults to the project's ``notebooks/`` (execution.NOTEBOOKS_DIR).
+
+    Before all of these the manifest's signature is checked (:mod:`pcc_report.signing`):
+    "signed by <fingerprint>", "unsigned" (a note; a failure with ``require_signature``) or
+    "signature does not match" (a failure); ``fingerprint`` is the key the auditor expects
+    (the one printed on the front sheet). The evidence digest printed on the front sheet is
+    recomputed and compared in step 1 (:mod:`pcc_report.evidence`).
     """
     start = time.perf_counter()
     report_dir = Path(report_dir).absolute()
@@ -496,6 +511,9 @@ def verify(
         result.fail(f"altered: {MANIFEST_NAME} is not a manifest object")
         return _finish(result, start, progress)
 
+    _check_signature(report_dir, manifest_path.read_bytes(), manifest, result,
+                     require_signature, fingerprint)
+    progress(f"  signature: {result.signature}")
     revision = manifest.get("revision", {})
     progress(
         f"  revision {revision.get('revision')}"
@@ -513,6 +531,8 @@ def verify(
         result.fail(
             f"altered: {MANIFEST_NAME} (its digest does not match its content: an entry was edited)"
         )
+    for problem in evidence.check(report_dir, manifest):
+        result.fail(problem)
     for problem in schema_problems(manifest):
         result.fail(f"{MANIFEST_NAME} does not follow schema {SCHEMA_VERSION}: {problem}")
     if manifest.get("schema_version") != SCHEMA_VERSION:
@@ -543,6 +563,24 @@ def verify(
     except (KeyError, TypeError) as exc:
         result.fail(f"{MANIFEST_NAME} is malformed: missing or wrong entry {exc}")
     return _finish(result, start, progress)
+
+
+def _check_signature(report_dir: Path, data: bytes, manifest: dict, result: VerifyResult,
+                     required: bool, expected: str | None) -> None:
+    """The signature first: a forged manifest makes every later check meaningless."""
+    check = signing.check_signature(report_dir, data, manifest)
+    result.signature = check.message
+    if check.status == "invalid" or (check.status == "unsigned" and required):
+        result.signature_failed = True
+        result.fail(check.message + (" (--require-signature)" if check.status == "unsigned"
+                                     else ""))
+    elif check.status == "unsigned":
+        result.notes.append("warning: " + check.message)
+    elif expected is not None and not signing.same_fingerprint(expected, check.fingerprint or ""):
+        result.signature_failed = True
+        result.signature = f"signature does not match: signed by {check.fingerprint}, not by " \
+                           f"the expected key {expected}"
+        result.fail(result.signature)
 
 
 def _finish(result: VerifyResult, start: float, progress: Progress) -> VerifyResult:
