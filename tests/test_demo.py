@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from pcc_report import demo
+from pcc_report.config import load_force_config
 from pcc_report.demo.timeline import month_index
 from pcc_report.police_uk import (
     STREET_COLUMNS,
@@ -82,7 +83,10 @@ def test_summary_lists_every_file_and_row(generated):
     out, summary = generated
     on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert set(summary["files"]) == on_disk
-    assert len(on_disk) == 48 + len(RETURN_COLUMNS) + 1
+    # street files, one per return, the narrative (a file per priority, summary, part 3,
+    # front sheet) and the notice
+    priorities = len(load_force_config(demo.street.FORCE_SLUG).priorities)
+    assert len(on_disk) == 48 + len(RETURN_COLUMNS) + priorities + 3 + 1
     for name, rows in summary["rows"].items():
         with (out / name).open(newline="", encoding="utf-8") as f:
             assert rows == sum(1 for _ in csv.reader(f)) - 1

@@ -81,13 +81,15 @@ INPUTS: dict[str, Input] = {
     "revision": Input("data/provenance.json", keys=("revision",)),  # only the revision
     "validation": Input("validation/validation.json"),  # the validation results
     "suites": Input("expectations/*.json", root="project"),  # the expectation suites
+    # this meeting's front sheet (pcc_report.front_matter); the prose files are no section's
+    "front_sheet": Input("data/narrative/front-sheet.yml"),
 }
 
 _BASE = ("tidy", "inputs")
 
 REGISTRY: tuple[SectionSpec, ...] = (
     SectionSpec("front-sheet", "front_sheet.ipynb", "Front sheet and headlines",
-                reads=(*_BASE, "revision")),
+                reads=(*_BASE, "revision", "front_sheet")),
     SectionSpec("performance", "performance.ipynb", "Part 2: performance against the plan",
                 reads_returns=True, reads=(*_BASE, "returns")),
     SectionSpec("dashboard", "dashboard.ipynb", "Performance dashboard", reads_returns=True,
