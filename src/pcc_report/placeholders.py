@@ -97,12 +97,12 @@ def check(found: Iterable[Placeholder], measure_ids: Iterable[str]) -> None:
     for p in found:
         if p.measure not in ids:
             raise PlaceholderProblem(
-                p.line, f"unknown measure {p.measure!r} in {p.text}{_suggest(p.measure, ids)}")
+                p.line, f"unknown measure {p.measure!r}{_suggest(p.measure, ids)} (in {p.text}; "
+                "measure ids are those of config/measures.yml)")
         if p.field not in FIELDS:
-            kind = "window or field"
             raise PlaceholderProblem(
-                p.line, f"unknown {kind} {p.field!r} in {p.text}{_suggest(p.field, FIELDS)} "
-                f"(fields: {', '.join(FIELDS)})")
+                p.line, f"unknown window or field {p.field!r}{_suggest(p.field, FIELDS)} "
+                f"(in {p.text}; fields: {', '.join(FIELDS)})")
 
 
 def withheld_wording(edition: str) -> str:
