@@ -48,5 +48,8 @@ def test_the_template_is_a_valid_file_naming_every_key():
 
 
 def test_publication_status_follows_the_edition():
-    assert "for publication" in front_matter.publication_status("public")
+    assert front_matter.publication_status("public") == "Open: for publication"
     assert "not for publication" in front_matter.publication_status("restricted")
+    given = front_matter.parse("publication_status: 'Open: item 7'\n")
+    assert front_matter.publication_status("public", given) == "Open: item 7"
+    assert "not for publication" in front_matter.publication_status("restricted", given)

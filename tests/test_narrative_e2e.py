@@ -62,7 +62,7 @@ def test_every_piece_is_in_its_html_page(built):
     public = built["result"].editions["public"]
     front = page_text(public, "front-sheet")
     assert "Executive summary" in front and "Demonstration text: fictional" in front
-    assert front.index("Revision") < front.index("Executive summary")  # after the fields
+    assert front.index("First issue (r1)") < front.index("Demonstration text: fictional")
     tackle = page_text(public, "priority-tackle-crime")
     assert "Burglary remains the Commissioner's first concern" in tackle
     assert tackle.index("Burglary remains") < tackle.index("Crime types in this priority")

@@ -52,15 +52,19 @@ KEYS: dict[str, str] = {
     "purpose": "the purpose of the report (default: to update the Panel on performance)",
     "recommendation": "what the Panel is asked to do (default: the force file's)",
     "period_covered": "the period the report covers (default: from the quarter)",
-    "publication_status": "e.g. 'Open: for publication' (default: from the edition)",
+    "publication_status": "the public edition's, e.g. 'Open: for publication' (the default); "
+                          "the restricted edition always says it is restricted",
 }
 assert set(KEYS) == {f.name for f in fields(FrontSheetFields)}
 
 
-def publication_status(edition: str) -> str:
-    """The default publication status of an edition's front sheet."""
+def publication_status(edition: str, sheet: FrontSheetFields | None = None) -> str:
+    """The publication status an edition's front sheet prints: the file's in the public
+    edition (default "Open: for publication"); the restricted edition always says it is
+    restricted, whatever the file says, so it is never taken for the open paper."""
     if edition == "public":
-        return "Open: for publication"
+        given = sheet.publication_status if sheet is not None else None
+        return given or "Open: for publication"
     return "Restricted: not for publication (Panel members and officers only)"
 
 
