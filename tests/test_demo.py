@@ -376,3 +376,21 @@ def test_files_name_the_force_slug(tmp_path):
     )
     assert paths[0].name == "2023-03-other-shire-street.csv"
     assert re.search(r",Other Shire Constabulary,Other Shire Constabulary,", paths[0].read_text())
+
+
+def test_the_demonstration_narrative_is_complete_labelled_and_bound(generated):
+    """Every piece the plan needs, each labelled, checked like an analyst's, no typed number."""
+    from pcc_report import catalogue, narrative_files, placeholders
+
+    out, _ = generated
+    force = load_force_config(demo.street.FORCE_SLUG)
+    ids = [p.id for p in force.priorities]
+    story = narrative_files.load(out / demo.NARRATIVE_DIR, ids,
+                                 [m.id for m in catalogue.load_catalogue(priorities=ids)])
+    assert story.final_problems() == []
+    assert story.front_sheet.meeting_date and story.front_sheet.agenda_item
+    for piece in story.pieces.values():
+        assert "Demonstration text" in piece.text
+        words = placeholders.PLACEHOLDER.sub("", piece.text)
+        words = re.sub(r"^\s*\d+\. ", "", words, flags=re.MULTILINE)  # list numbers
+        assert not re.search(r"\d", words.replace("999", "").replace("101", "")), piece.relative

@@ -80,7 +80,7 @@ PART1: dict[str, str] = {
 2. Drug offences were {{{{ drugs.latest_12 }}}}; more proactive policing raises these
    figures, so they are read with the neighbourhood teams' activity.
 3. Public confidence was {{{{ public-confidence.latest_12 }}}} in the latest 12 months.
-4. 999 calls answered within 10 seconds: {{{{ calls-999.latest_12 }}}}
+4. 999 calls answered within the target time: {{{{ calls-999.latest_12 }}}}
    ({{{{ calls-999.rating }}}}); 101 calls: {{{{ calls-101.latest_12 }}}}.
 
 ### Activity this quarter
