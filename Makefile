@@ -21,7 +21,8 @@ demo-data: setup
 
 report: demo-data
 	$(BIN)/pcc-report run --force $(FORCE) --quarter $(QUARTER) --police-uk $(DEMO_DATA) \
-		--returns data/demo/returns --edition both --out $(OUT) $(ARGS)
+		--returns data/demo/returns --narrative data/demo/narrative --edition both --out $(OUT) \
+		$(ARGS)
 
 test: setup
 	$(BIN)/ruff check src tests scripts

@@ -37,11 +37,11 @@ def lancashire_report(police_uk: Path, demo_returns: Path,
 
 @pytest.fixture(scope="session")
 def demo_returns(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Demonstration force returns, mixed with the real police.uk data in one report."""
+    """Demonstration force returns for Lancashire, mixed with its real police.uk data."""
     from pcc_report.demo import generate_returns
 
     folder = tmp_path_factory.mktemp("returns")
-    generate_returns(folder)
+    generate_returns(folder, force="lancashire")  # its funding return funds its districts
     return folder
 
 

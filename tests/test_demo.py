@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from pcc_report import demo
+from pcc_report.config import load_force_config
 from pcc_report.demo.timeline import month_index
 from pcc_report.police_uk import (
     STREET_COLUMNS,
@@ -82,7 +83,10 @@ def test_summary_lists_every_file_and_row(generated):
     out, summary = generated
     on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert set(summary["files"]) == on_disk
-    assert len(on_disk) == 48 + len(RETURN_COLUMNS) + 1
+    # street files, one per return, the narrative (a file per priority, summary, part 3,
+    # front sheet) and the notice
+    priorities = len(load_force_config(demo.street.FORCE_SLUG).priorities)
+    assert len(on_disk) == 48 + len(RETURN_COLUMNS) + priorities + 3 + 1
     for name, rows in summary["rows"].items():
         with (out / name).open(newline="", encoding="utf-8") as f:
             assert rows == sum(1 for _ in csv.reader(f)) - 1
@@ -372,3 +376,22 @@ def test_files_name_the_force_slug(tmp_path):
     )
     assert paths[0].name == "2023-03-other-shire-street.csv"
     assert re.search(r",Other Shire Constabulary,Other Shire Constabulary,", paths[0].read_text())
+
+
+def test_the_demonstration_narrative_is_complete_labelled_and_bound(generated):
+    """Every piece the plan needs, each labelled, checked like an analyst's, no typed number."""
+    from pcc_report import catalogue, narrative_files, placeholders
+
+    out, _ = generated
+    force = load_force_config(demo.street.FORCE_SLUG)
+    ids = [p.id for p in force.priorities]
+    story = narrative_files.load(out / demo.NARRATIVE_DIR, ids,
+                                 [m.id for m in catalogue.load_catalogue(priorities=ids)])
+    assert story.final_problems() == []
+    assert story.front_sheet.meeting_date and story.front_sheet.agenda_item
+    for piece in story.pieces.values():
+        assert "Demonstration text" in piece.text
+        words = placeholders.PLACEHOLDER.sub("", piece.text)
+        words = re.sub(r"^\s*\d+\. ", "", words, flags=re.MULTILINE)  # list numbers
+        words = re.sub(r"12\s+months|999|101", "", words)  # a window's, the call lines' names
+        assert not re.search(r"\d", words), piece.relative

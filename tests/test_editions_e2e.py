@@ -66,7 +66,7 @@ def both(request, demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         pytest.skip(f"real police.uk data not found at {police_uk} (needs ../shared/data)")
     root = tmp_path_factory.mktemp(f"editions-{request.param}")
     returns = root / "returns"
-    demo.generate_returns(returns)
+    demo.generate_returns(returns, force=force)
     secret = _distinctive(returns)
     result = run_report(RunRequest(force=force, quarter="2022-23-Q2", police_uk=police_uk,
                                    returns=returns, out=root / "reports", edition="both"),

@@ -43,6 +43,8 @@ from pcc_report import (
     ingest,
     lineage,
     manifest,
+    narrative_book,
+    narrative_files,
     publish,
     sections,
     signing,
@@ -74,6 +76,8 @@ class RunRequest:
     edition: str = "public"  # "public", "restricted" or "both" (editions.CHOICES)
     reissue: str | None = None  # reason for a new revision of a published report
     use_cache: bool = True  # reuse unchanged sections (pcc_report.cache); same report either way
+    narrative: Path | None = None  # the analyst's narrative folder (default narrative/<f>/<q>)
+    final: bool = False  # refuse unless every narrative piece is written (narrative_files)
 
 
 @dataclass
@@ -140,6 +144,7 @@ class RunState:
     inputs: list[dict] = field(default_factory=list)  # data: manifest entries of police.uk
     row_counts: dict[str, int] = field(default_factory=dict)  # data: rows per police.uk file
     signer: signing.Signer | None = None  # before any work: the key that signs (or None)
+    narrative: narrative_files.Narrative | None = None  # checked before the stages run
 
     @property
     def out(self) -> Path:
@@ -293,6 +298,7 @@ def _prepare_editions(state: RunState) -> None:
     for run in state.editions:
         data = run.dir / "data"
         run.data = editions.prepare_data(run.edition, measured, request.returns, data, window)
+        state.narrative.copy_to(data)
         run.inputs = list(state.inputs)
         if request.returns is not None:
             run.inputs += manifest.input_entries(
@@ -334,8 +340,9 @@ def _run_sections(state: RunState) -> None:
 def _build_book(state: RunState) -> None:
     for run in state.editions:
         book.assemble(run.book_dir, run.sections, state.force, state.quarter,
-                      state.request.meeting, state.reservation, edition=run.edition,
-                      first_pages=_what_changed(state, run))
+                      state.narrative.meeting(state.request.meeting), state.reservation,
+                      edition=run.edition, first_pages=_what_changed(state, run))
+        narrative_book.place(run.book_dir, run.sections, state.narrative)
         book.build(run.book_dir, run.dir, state.pdf_name(run.edition))
 
 
@@ -357,12 +364,14 @@ def _collect(state: RunState) -> None:
         folder, book_dir = run.dir, run.book_dir
         (folder / "notebooks").mkdir()
         for section in run.sections:
-            shutil.copy(book_dir / f"{section.name}.ipynb", folder / "notebooks")
+            shutil.copy(narrative_book.executed_notebook(book_dir, section.name),
+                        folder / "notebooks")
         lineage.write([folder / "notebooks" / f"{s.name}.ipynb" for s in run.sections],
                       folder / "data")
         if (book_dir / "figures").is_dir():
             shutil.copytree(book_dir / "figures", folder / "figures")
         shutil.rmtree(book_dir)
+        shutil.rmtree(folder / narrative_book.EXECUTED_DIR, ignore_errors=True)
         shutil.rmtree(folder / ".templates")
 
 
@@ -373,7 +382,7 @@ def _write_manifest(state: RunState) -> None:
         manifest.write_manifest(
             run.dir,
             run=manifest.run_record(state.run_id, state.started, datetime.now(UTC)),
-            inputs=run.inputs,
+            inputs=run.inputs + _narrative_inputs(state.narrative),
             suites=manifest.suite_entries(run.report.suites),
             validation_ok=run.report.ok,
             notebooks=manifest.notebook_entries(
@@ -437,6 +446,7 @@ def run_report(request: RunRequest, progress: Progress = _stderr,
         raise InputError(f"force returns folder not found: {request.returns}")
     publish.check_output_folder(request.out)
     signer = signing.configured_signer([PROJECT_ROOT, Path(request.out)])
+    narrative = _narrative(request, quarter)
     with build_environment(), publish.lock(request.out, request.force, str(quarter)):
         for dead in publish.clean_dead_staging(request.out, request.force, str(quarter)):
             progress(f"Removed the staging folder of an interrupted build: {dead}")
@@ -451,7 +461,7 @@ def run_report(request: RunRequest, progress: Progress = _stderr,
         except ingest.IngestError as exc:
             raise InputError(str(exc)) from exc
         state = RunState(request, quarter, period_end, reservation, files, progress,
-                         started=started, signer=signer)
+                         started=started, signer=signer, narrative=narrative)
         timings = _run_stages(state, STAGES if stages is None else stages)
     target = reservation.target
     folders = {run.edition.name: target / run.edition.folder for run in state.editions}
@@ -465,6 +475,27 @@ def run_report(request: RunRequest, progress: Progress = _stderr,
         timings=timings + state.section_timings,
         warnings=len(state.report.warnings()),
     )
+
+
+def _narrative(request: RunRequest, quarter: Quarter) -> narrative_files.Narrative:
+    """The checked narrative (before any stage: a misspelt placeholder stops the run at once);
+    ``--final`` refuses an unfinished one. Its folder: ``--narrative`` or the default if any."""
+    folder = request.narrative
+    default = narrative_files.default_dir(request.force, str(quarter))
+    if folder is None and default.is_dir():
+        folder = default
+    force = load_force_config(request.force)
+    measured = catalogue.load_catalogue(priorities=[p.id for p in force.priorities])
+    story = narrative_files.load(folder, [p.id for p in force.priorities],
+                                 [m.id for m in measured])
+    if request.final:
+        narrative_files.refuse_unless_final(story)
+    return story
+
+
+def _narrative_inputs(story: narrative_files.Narrative) -> list[dict]:
+    """Manifest inputs of the narrative files (verified like every input)."""
+    return manifest.input_entries(story.sources, story.folder) if story.sources else []
 
 
 def _run_stages(state: RunState, stages: tuple[Stage, ...]) -> list[tuple[str, float]]:
@@ -561,6 +592,8 @@ def _provenance(
         command += ["--returns", "RETURNS_FOLDER"]
     if request.allow_missing:
         command += ["--allow-missing"]
+    if request.narrative is not None:
+        command += ["--narrative", "NARRATIVE_FOLDER"]
     command += ["--edition", edition.name, "--out", "REPORTS_FOLDER"]
     folder = f"REPORTS_FOLDER/{request.force}/{quarter}/{reservation.revision}/{edition.folder}"
     return {

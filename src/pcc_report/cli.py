@@ -3,7 +3,8 @@
 Exit codes: 0 success; 1 build failed; 2 unusable inputs or arguments; 3 validation
 failed (nothing published); 4 a report already exists and was left untouched; 5 another
 build of the same force and quarter is running; 6 verification failed; 7 the reports folder
-cannot be written; 8 the manifest's signature does not match (or is missing when required).
+cannot be written; 8 the manifest's signature does not match (or is missing when required);
+9 the narrative was refused.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ EPILOG = """exit codes: 0 success; 1 the build failed; 2 unusable inputs or argu
 5 another build of the same force and quarter is running; 6 verification failed;
 7 the reports folder cannot be written (--out is a file, no permission, read-only, disk full);
 8 verify: the manifest's signature does not match, or is missing under --require-signature
+9 the narrative was refused (placeholder, markup or front sheet; --final and unfinished)
 
 example:
   pcc-report run --force lancashire --quarter 2022-23-Q2 --police-uk ../shared/data/police-uk
@@ -67,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
                      "stating why; the original is never changed")
     run.add_argument("--meeting", metavar="TEXT",
                      help="panel meeting date for the front sheet, e.g. '12 December 2022'")
+    run.add_argument("--narrative", type=Path, metavar="DIR",
+                     help="the analyst's narrative folder (summary.md, part1/<priority>.md, "
+                     "part3.md, front-sheet.yml; default: narrative/<force>/<quarter> when it "
+                     "exists); see pcc-report narrative-template")
+    run.add_argument("--final", action="store_true",
+                     help="refuse to build while a narrative file is missing or still holds the "
+                     "template text (exit code 8)")
     run.add_argument("--no-cache", action="store_true",
                      help="execute every section instead of reusing unchanged ones from the "
                      "section cache (OUT/.cache/sections, or $PCC_REPORT_CACHE)")
@@ -82,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     for action in run._actions:
-        if action.dest != "help":
+        if action.dest not in ("help", "final"):
             draft._add_action(action)
     draft.add_argument("--html-only", action="store_true",
                        help="build the HTML only (no PDF): the fast edit loop")
@@ -97,7 +106,8 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    shared = [a for a in run._actions if a.dest not in ("help", "force", "police_uk", "returns")]
+    shared = [a for a in run._actions
+              if a.dest not in ("help", "force", "police_uk", "returns", "narrative")]
     for action in shared:
         run_all._add_action(action)
     run_all.set_defaults(shared_options=shared)  # passed on to each force's run
@@ -168,6 +178,17 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
                       help="the reports folder, which the key must not be in (default: reports)")
 
+    template = commands.add_parser(
+        "narrative-template",
+        help="write the skeleton of a quarter's narrative folder (one file per plan priority, "
+        "part3.md, summary.md, front-sheet.yml, and a README of the placeholders)",
+    )
+    template.add_argument("--force", required=True, help="police.uk force slug")
+    template.add_argument("--quarter", required=True,
+                          help="financial-year quarter, e.g. 2022-23-Q2")
+    template.add_argument("--out", type=Path, metavar="DIR",
+                          help="folder to write (default: narrative/<force>/<quarter>)")
+
     demo = commands.add_parser(
         "demo-data",
         help="write the deterministic demonstration data (fictional force 'demoshire')",
@@ -192,6 +213,8 @@ def _run(args: argparse.Namespace) -> int:
         edition=args.edition,
         reissue=args.reissue,
         use_cache=not args.no_cache,
+        narrative=args.narrative,
+        final=args.final,
     )
     start = time.perf_counter()
     try:
@@ -377,6 +400,29 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _narrative_template(args: argparse.Namespace) -> int:
+    from pcc_report import catalogue, narrative_files, narrative_template
+    from pcc_report.config import load_force_config
+    from pcc_report.errors import ReportError
+    from pcc_report.periods import Quarter
+
+    try:
+        quarter = Quarter.parse(args.quarter)
+    except ValueError as exc:
+        print(f"pcc-report: {exc}", file=sys.stderr)
+        return 2
+    force = load_force_config(args.force)
+    out = args.out or narrative_files.default_dir(args.force, str(quarter))
+    measured = catalogue.load_catalogue(priorities=[p.id for p in force.priorities])
+    try:
+        written = narrative_template.write(out, force, quarter, measured)
+    except ReportError as exc:
+        print(f"pcc-report: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(f"Narrative template for {force.name}, {quarter.title}: {len(written)} files in {out}")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from pcc_report import demo
 
@@ -393,7 +439,7 @@ def _demo(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"run": _run, "draft": _draft, "run-all": _run_all, "verify": _verify,
-                "demo-data": _demo, "keys": _keys,
+                "narrative-template": _narrative_template, "demo-data": _demo, "keys": _keys,
                 "explain": _explain, "diff": _diff}
     return handlers[args.command](args)
 

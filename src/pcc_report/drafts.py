@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from pcc_report import book, build
+from pcc_report import book, build, narrative_book
 
 DRAFTS_DIR = "drafts"
 BUILDS_DIR = ".builds"
@@ -51,8 +51,10 @@ def _book_stage(html_only: bool):  # noqa: ANN202 - a stage's run function
         for edition_run in state.editions:
             book_dir = edition_run.book_dir
             book.assemble(book_dir, edition_run.sections, state.force, state.quarter,
-                          state.request.meeting, state.reservation, edition=edition_run.edition,
+                          state.narrative.meeting(state.request.meeting), state.reservation,
+                          edition=edition_run.edition,
                           first_pages=build._what_changed(state, edition_run))
+            narrative_book.place(book_dir, edition_run.sections, state.narrative)
             _mark_title(book_dir)
             if html_only:
                 book.build_html(book_dir, edition_run.dir)

@@ -4,7 +4,9 @@ Every refusal the analyst or auditor can meet is one of these, so the CLI maps t
 exit codes in one place: 1 build failed, 2 unusable inputs or arguments, 3 validation
 failed, 4 report already published, 5 another build is running, 6 verification failed,
 7 the reports folder cannot be written (not a folder, no permission, read-only, disk full),
-8 ``verify``: the manifest's signature does not match (or is missing when it is required).
+8 ``verify``: the manifest's signature does not match (or is missing when it is required),
+9 the narrative was refused (a placeholder, markup or front sheet error; ``--final`` with a
+piece missing or still template text).
 """
 
 from __future__ import annotations
@@ -60,3 +62,10 @@ class OutputError(ReportError):
     """The reports folder (``--out``) cannot be written: nothing was published."""
 
     exit_code = 7
+
+
+class NarrativeRefused(ReportError):
+    """The analyst's narrative cannot be used (unknown placeholder, refused markup, a bad
+    front sheet, or ``--final`` with a piece missing or still template text): nothing built."""
+
+    exit_code = 9

@@ -10,7 +10,8 @@ digest would change the page it is printed on). It prints instead the digest of 
   ``validation/`` results;
 - the sections' parameters (force, quarter, period end, edition, meeting, ...).
 
-Not covered: what the sections make from it (``data/tables``, figures, notebooks, the book),
+Not covered: the analyst's prose (``data/narrative/*.md``, see :func:`_prose`), what the
+sections make from it (``data/tables``, figures, notebooks, the book),
 ``data/lineage.json`` (written after the sections) and this file itself. Those are covered by
 the manifest, which records the evidence digest and is signed (:mod:`pcc_report.signing`), and
 by re-execution, which shows they are what the code makes of the evidence.
@@ -42,9 +43,18 @@ def covered_files(report_dir: Path) -> list[Path]:
     for folder in ("data", "validation"):
         for path in sorted((report_dir / folder).rglob("*")):
             name = path.relative_to(report_dir).as_posix()
-            if path.is_file() and name not in skipped and not name.startswith("data/tables/"):
+            if (path.is_file() and name not in skipped and not name.startswith("data/tables/")
+                    and not _prose(name)):
                 found.append(path)
     return sorted(found, key=lambda p: p.relative_to(report_dir).as_posix())
+
+
+def _prose(name: str) -> bool:
+    """The analyst's Markdown (``data/narrative/*.md``): placed in the book after the sections
+    run, so an edit to it re-runs no section. It is covered by the signed manifest (every
+    narrative file is an input with its sha256), not by the digest the front sheet prints,
+    which would otherwise make the front sheet re-run at every edit of the prose."""
+    return name.startswith("data/narrative/") and name.endswith(".md")
 
 
 def short(digest: str) -> str:

@@ -84,13 +84,15 @@ INPUTS: dict[str, Input] = {
     "suites": Input("expectations/*.json", root="project"),  # the expectation suites
     "funding": Input("data/returns/funding.csv"),  # Part 3: the funding return (part3.py)
     "scrutiny-plan": Input("data/returns/scrutiny-plan.csv"),  # Part 3: the scrutiny plan
+    # this meeting's front sheet (pcc_report.front_matter); the prose files are no section's
+    "front_sheet": Input("data/narrative/front-sheet.yml"),
 }
 
 _BASE = ("tidy", "inputs")
 
 REGISTRY: tuple[SectionSpec, ...] = (
     SectionSpec("front-sheet", "front_sheet.ipynb", "Front sheet and headlines",
-                reads=(*_BASE, "revision", "evidence")),
+                reads=(*_BASE, "revision", "evidence", "front_sheet")),
     # Performance by exception first: what needs the panel's attention, before the full tables.
     SectionSpec("exceptions", "exceptions.ipynb", "Performance by exception",
                 reads_returns=True, reads=(*_BASE, "returns")),

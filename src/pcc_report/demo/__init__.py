@@ -26,6 +26,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from pcc_report.demo.narrative import generate_narrative
 from pcc_report.demo.returns import generate_returns, quarter_label
 from pcc_report.demo.street import (
     AWAITING_COURT,
@@ -58,6 +59,7 @@ __all__ = [
 ]
 
 README_NAME = "README-DEMONSTRATION-DATA.txt"
+NARRATIVE_DIR = "narrative"  # the demonstration narrative (pcc_report.demo.narrative)
 
 
 def _readme(seed: int, first_month: str, last_month: str, force: str) -> str:
@@ -78,6 +80,8 @@ Regenerate (byte-identical): pcc-report demo-data --out <folder>
 police-uk/  street-level crime files in the data.police.uk download layout
             (YYYY-MM/YYYY-MM-{force}-street.csv)
 returns/    the force's internal returns, in the templates described in returns/README.md
+narrative/  the analyst's narrative (fictional prose, front sheet of the meeting), with a
+            placeholder for every number (pcc-report run --narrative data/demo/narrative)
 
 Planted on purpose, so that the report has something to show:
 - a summer peak in violence and anti-social behaviour;
@@ -106,7 +110,8 @@ def generate(
 ) -> dict:
     """Write the whole demonstration data set under `out_dir` and summarise it.
 
-    Writes `police-uk/` (street files), `returns/` (force returns) and a plain-text notice that
+    Writes `police-uk/` (street files), `returns/` (force returns), `narrative/` (fictional
+    prose, front sheet) and a plain-text notice that
     the data is fictional. Safe to re-run: files are overwritten with identical bytes (files from
     an earlier run with other months are left alone). Returns
     `{"force", "seed", "first_month", "last_month", "files": [...], "rows": {file: rows}}` with
@@ -119,6 +124,7 @@ def generate(
     paths += generate_returns(
         out_dir / "returns", first_month=first_month, last_month=last_month, seed=seed
     )
+    narrative = generate_narrative(out_dir / NARRATIVE_DIR)
     readme = out_dir / README_NAME
     readme.write_text(
         _readme(seed, first_month, last_month, FORCE_SLUG), encoding="utf-8", newline="\n"
@@ -129,7 +135,8 @@ def generate(
         "seed": seed,
         "first_month": first_month,
         "last_month": last_month,
-        "files": [*rows, README_NAME],
+        "files": [*rows, *(p.relative_to(out_dir).as_posix() for p in narrative),
+                  README_NAME],
         "rows": rows,
     }
 

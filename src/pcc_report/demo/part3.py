@@ -47,18 +47,17 @@ SCRUTINY: tuple[tuple[int, str, str, str, str], ...] = (
 )
 
 
-def _districts() -> tuple[str, ...]:
-    return load_force_config(FORCE_SLUG).districts
-
-
-def funding_rows(last_month: int, rng: np.random.Generator) -> list[tuple]:
-    """One row per district (the joint pair as one row) and project, for the last month's
-    financial year; spent is 10% to 90% of the allocation, in whole pence."""
+def funding_rows(last_month: int, rng: np.random.Generator,
+                 force: str = FORCE_SLUG) -> list[tuple]:
+    """One row per district of ``force``'s configuration (Demoshire's joint pair as one row)
+    and project, for the last month's financial year; spent is 10% to 90% of the allocation,
+    in whole pence. Another force's districts let its real police.uk files be reported with
+    demonstration returns."""
     month = Month.from_index(last_month)
     year = f"{month.financial_year_start}-{(month.financial_year_start + 1) % 100:02d}"
     joint = " & ".join(JOINT)
     recipients: list[tuple[str, str, int]] = []
-    for name in _districts():
+    for name in load_force_config(force).districts:
         if name == JOINT[0]:
             recipients.append((joint, "district", DISTRICT_ALLOCATION_PENCE * 2 * 12 // 10))
         elif name not in JOINT:

@@ -167,8 +167,11 @@ def generate_returns(
     first_month: str = FIRST_MONTH,
     last_month: str = LAST_MONTH,
     seed: int = DEFAULT_SEED,
+    force: str = "demoshire",
 ) -> list[Path]:
     """Write the force returns as CSV files (plain LF, headers from returns.RETURN_COLUMNS).
+
+    ``force`` names whose districts the funding return funds (its configuration's).
 
     Each return has its own random stream, so adding or changing one return never changes
     another. Returns the paths written.
@@ -183,7 +186,7 @@ def generate_returns(
         "restorative_justice_referrals.csv": lambda r: _monthly_counts(months, r, 32, 0.05, 0.0),
         "first_time_entrants.csv": lambda r: _first_time_entrant_rows(months, r),
         "hate_crime_reports.csv": lambda r: _hate_crime_rows(months, r),
-        "funding.csv": lambda r: part3.funding_rows(months[-1], r),
+        "funding.csv": lambda r: part3.funding_rows(months[-1], r, force),
         "scrutiny-plan.csv": lambda r: part3.scrutiny_rows(months[-1], r),
     }
     out_dir = Path(out_dir)
