@@ -114,7 +114,7 @@ def test_html_only_then_full_draft_builds_only_the_pdf(tmp_path: Path, fake_jupy
 def test_damaged_output_is_built_again(tmp_path: Path, fake_jupyter_book) -> None:
     work = tmp_path / "work"
     book_reuse.build(_book(tmp_path / "a"), _staging(tmp_path, 1), None, work, CODE)
-    (work / "src" / "_build" / "html" / "index.html").write_text("tampered")
+    (work / "html" / "src" / "_build" / "html" / "index.html").write_text("tampered")
     outcome = book_reuse.build(_book(tmp_path / "b"), _staging(tmp_path, 2), None, work, CODE)
     assert outcome == {"html": "built"}
     assert (tmp_path / "s2" / "html" / "index.html").read_text() == "<p>dashboardfront v1</p>"
@@ -124,7 +124,7 @@ def test_failed_build_leaves_no_record_to_reuse(tmp_path: Path, fake_jupyter_boo
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     work = tmp_path / "work"
     book_reuse.build(_book(tmp_path / "a"), _staging(tmp_path, 1), None, work, CODE)
-    record = json.loads((work / "html.json").read_text())
+    record = json.loads((work / "html" / "record.json").read_text())
     assert record["key"] == book_reuse.book_key(tmp_path / "a", "html", CODE)
 
     def fail(source: Path, builder: str) -> None:
@@ -134,7 +134,7 @@ def test_failed_build_leaves_no_record_to_reuse(tmp_path: Path, fake_jupyter_boo
     with pytest.raises(RuntimeError):
         book_reuse.build(_book(tmp_path / "b", "front v2"), _staging(tmp_path, 2), None, work,
                          CODE)
-    assert not (work / "html.json").exists()
+    assert not (work / "html" / "record.json").exists()
 
 
 def _staging(root: Path, n: int) -> Path:

@@ -6,15 +6,16 @@ is unchanged. Two things are kept between the drafts of one force's quarter and 
 work folder of their own (:func:`work_dir`, inside ``<out>/drafts/<force>/``, so the build lock
 of that force and quarter covers it):
 
-* the book's source (``src/``), a copy of the assembled book folder updated file by file: a
-  file is written only when its content changed, so Sphinx's environment (its doctrees, in
-  ``src/_build/.doctrees``) re-reads only the pages that changed (Sphinx judges by file time,
-  which here moves only with content). The HTML output folder is removed before each HTML
-  build, so every page is written again from the environment (no page keeps a stale
-  navigation bar); LaTeX is written whole every time, and latexmk runs pdflatex only as
-  often as the changed document needs;
-* per builder, the *key* of the last output and the sha256 of its files (``html.json``,
-  ``pdf.json``). When the key is unchanged the output is reused outright, with no build.
+* per builder (``html/``, ``pdflatex/``), the book's source (``src/``): a copy of the
+  assembled book folder updated file by file, a file written only when its content changed,
+  so Sphinx's environment (its doctrees, in ``src/_build/.doctrees``) re-reads only the pages
+  that changed (Sphinx judges by file time, which here moves only with content). The HTML
+  output folder is removed before each HTML build, so every page is written again from the
+  environment (no page keeps a stale navigation bar); LaTeX is written whole every time, and
+  latexmk runs pdflatex only as often as the changed document needs. Each builder has its
+  own source and environment, so the two builds run at the same time (one per core);
+* per builder, the *key* of the last output and the sha256 of its files (``record.json``).
+  When the key is unchanged the output is reused outright, with no build.
 
 The key is a sha256 over content only, never timestamps: every file of the assembled book
 folder (the executed notebooks, figures, ``_config.yml``, ``_toc.yml``, static pages, theme
@@ -37,6 +38,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache as memoize
 from pathlib import Path
 
@@ -118,7 +120,11 @@ def _output_files(builder: str, source: Path) -> dict[str, Path]:
 
 
 def _record_path(work: Path, builder: str) -> Path:
-    return work / ("html.json" if builder == "html" else "pdf.json")
+    return work / builder / "record.json"
+
+
+def _source(work: Path, builder: str) -> Path:
+    return work / builder / SOURCE
 
 
 def _reusable(work: Path, builder: str, key: str) -> bool:
@@ -127,7 +133,7 @@ def _reusable(work: Path, builder: str, key: str) -> bool:
         record = json.loads(_record_path(work, builder).read_text(encoding="utf-8"))
         if record["format"] != FORMAT or record["key"] != key:
             return False
-        found = _output_files(builder, work / SOURCE)
+        found = _output_files(builder, _source(work, builder))
         return set(found) == set(record["files"]) and all(
             _sha(found[rel].read_bytes()) == digest for rel, digest in record["files"].items())
     except (OSError, ValueError, KeyError, TypeError):
@@ -135,23 +141,26 @@ def _reusable(work: Path, builder: str, key: str) -> bool:
 
 
 def _remember(work: Path, builder: str, key: str) -> None:
-    files = _output_files(builder, work / SOURCE)
+    files = _output_files(builder, _source(work, builder))
     record = {"format": FORMAT, "key": key,
               "files": {rel: _sha(path.read_bytes()) for rel, path in files.items()}}
     _record_path(work, builder).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n",
                                            encoding="utf-8")
 
 
-def _run(work: Path, builder: str, key: str) -> str:
-    """The ``builder`` output in ``work/src/_build``: ``reused`` or ``built`` now."""
+def _run(book_dir: Path, work: Path, builder: str, key: str) -> str:
+    """The ``builder`` output in ``work/<builder>/src/_build``: ``reused`` or ``built`` now."""
     if _reusable(work, builder, key):
         return "reused"
+    source = _source(work, builder)
+    source.mkdir(parents=True, exist_ok=True)
     _record_path(work, builder).unlink(missing_ok=True)
+    sync(book_dir, source)
     if builder == "html":  # every page written again from the (reused) environment
-        shutil.rmtree(work / SOURCE / BUILD / "html", ignore_errors=True)
-    book.run_jupyter_book(work / SOURCE, builder)
-    if not _output_files(builder, work / SOURCE):
-        raise ReportError("the PDF build produced no PDF")
+        shutil.rmtree(source / BUILD / "html", ignore_errors=True)
+    book.run_jupyter_book(source, builder)
+    if not _output_files(builder, source):
+        raise ReportError(f"the {builder} build produced no output")
     _remember(work, builder, key)
     return "built"
 
@@ -164,14 +173,13 @@ def build(book_dir: Path, staging: Path, pdf_name: str | None, work: Path,
     """
     code = code or CodeState.current()
     work = Path(work)
-    (work / SOURCE).mkdir(parents=True, exist_ok=True)
     builders = ["html"] if pdf_name is None else ["html", "pdflatex"]
-    keys = {b: book_key(book_dir, b, code) for b in builders}
-    if not all(_reusable(work, b, keys[b]) for b in builders):
-        sync(book_dir, work / SOURCE)
-    outcomes = {b: _run(work, b, keys[b]) for b in builders}
-    shutil.copytree(work / SOURCE / BUILD / "html", Path(staging) / "html")
+    with ThreadPoolExecutor(max_workers=len(builders)) as pool:  # each a child process
+        futures = {b: pool.submit(_run, Path(book_dir), work, b, book_key(book_dir, b, code))
+                   for b in builders}
+        outcomes = {b: future.result() for b, future in futures.items()}
+    shutil.copytree(_source(work, "html") / BUILD / "html", Path(staging) / "html")
     if pdf_name is not None:
-        (pdf,) = _output_files("pdflatex", work / SOURCE).values()
+        (pdf,) = _output_files("pdflatex", _source(work, "pdflatex")).values()
         shutil.copyfile(pdf, Path(staging) / pdf_name)
     return outcomes

@@ -41,6 +41,7 @@ from pcc_report import (
     execution,
     ingest,
     manifest,
+    peers,
     publish,
     sections,
     validation,
@@ -71,6 +72,7 @@ class RunRequest:
     edition: str = "public"  # "public", "restricted" or "both" (editions.CHOICES)
     reissue: str | None = None  # reason for a new revision of a published report
     use_cache: bool = True  # reuse unchanged sections (pcc_report.cache); same report either way
+    home_office: Path | None = None  # Home Office recorded crime by force (peer comparison)
 
 
 @dataclass
@@ -200,7 +202,9 @@ def _check_settings(state: RunState) -> dict:
     """What decides validation besides the files, the suites and the code (its cache key)."""
     request = state.request
     return {"force": request.force, "period_end": str(state.period_end),
-            "allow_missing": request.allow_missing, "edition": request.edition}
+            "allow_missing": request.allow_missing, "edition": request.edition,
+            "home_office": manifest.sha256_file(request.home_office)
+            if request.home_office is not None else None}
 
 
 def _validate(state: RunState) -> None:
@@ -258,6 +262,9 @@ def _validation_report(state: RunState) -> validation.ValidationReport:
         # those of a public-only build, which never reads them at all
         reports.append(validation.validate_returns(
             request.returns, expectations_dir=EXPECTATIONS_DIR, skip=withheld))
+    if request.home_office is not None:
+        reports.append(validation.validate_home_office(request.home_office,
+                                                       expectations_dir=EXPECTATIONS_DIR))
     state.public_report = validation.ValidationReport.combine(reports)
     if request.returns is not None and withheld and any(e.shows_restricted for e in state.built):
         # the restricted edition needs them: validated once, apart
@@ -331,6 +338,10 @@ def _prepare_editions(state: RunState) -> None:
         data = run.dir / "data"
         run.data = editions.prepare_data(run.edition, measured, request.returns, data, window)
         run.inputs = list(state.inputs)
+        if request.home_office is not None:  # public statistics: in every edition
+            shutil.copyfile(request.home_office, data / peers.DATA_FILE)
+            run.inputs += manifest.input_entries([Path(request.home_office)],
+                                                 Path(request.home_office).parent)
         if request.returns is not None:
             run.inputs += manifest.input_entries(
                 [Path(request.returns) / name for name in run.data.raw_inputs], request.returns
@@ -449,6 +460,8 @@ def run_report(request: RunRequest, progress: Progress = _stderr,
             f"edition must be one of {', '.join(editions.CHOICES)}, not {request.edition!r}")
     if request.returns is not None and not Path(request.returns).is_dir():
         raise InputError(f"force returns folder not found: {request.returns}")
+    if request.home_office is not None and not Path(request.home_office).is_file():
+        raise InputError(f"Home Office file not found: {request.home_office}")
     publish.check_output_folder(request.out)
     with build_environment(), publish.lock(request.out, request.force, str(quarter)):
         for dead in publish.clean_dead_staging(request.out, request.force, str(quarter)):

@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
                      "stating why; the original is never changed")
     run.add_argument("--meeting", metavar="TEXT",
                      help="panel meeting date for the front sheet, e.g. '12 December 2022'")
+    run.add_argument("--home-office", type=Path, metavar="FILE",
+                     help="Home Office recorded crime by force area (year ending September, "
+                     "with population), for the dashboard's Most Similar Group comparison; "
+                     "without it the comparison shows 'not available'")
     run.add_argument("--no-cache", action="store_true",
                      help="execute every section instead of reusing unchanged ones from the "
                      "section cache (OUT/.cache/sections, or $PCC_REPORT_CACHE)")
@@ -154,6 +158,7 @@ def _run(args: argparse.Namespace) -> int:
         edition=args.edition,
         reissue=args.reissue,
         use_cache=not args.no_cache,
+        home_office=args.home_office,
     )
     start = time.perf_counter()
     try:

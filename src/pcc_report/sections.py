@@ -81,6 +81,7 @@ INPUTS: dict[str, Input] = {
     "revision": Input("data/provenance.json", keys=("revision",)),  # only the revision
     "validation": Input("validation/validation.json"),  # the validation results
     "suites": Input("expectations/*.json", root="project"),  # the expectation suites
+    "home_office": Input("data/home_office.csv"),  # recorded crime by force area (peers.py)
 }
 
 _BASE = ("tidy", "inputs")
@@ -91,7 +92,7 @@ REGISTRY: tuple[SectionSpec, ...] = (
     SectionSpec("performance", "performance.ipynb", "Part 2: performance against the plan",
                 reads_returns=True, reads=(*_BASE, "returns")),
     SectionSpec("dashboard", "dashboard.ipynb", "Performance dashboard", reads_returns=True,
-                reads=(*_BASE, "returns")),
+                reads=(*_BASE, "returns", "home_office")),
     SectionSpec("recorded-crime", "recorded_crime.ipynb", "Recorded crime"),
     SectionSpec("priority", "priority.ipynb", "Priority", reads_returns=True, per_priority=True,
                 reads=(*_BASE, "returns", "breakdowns"),
