@@ -103,8 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     for action in shared:
         run_all._add_action(action)
     run_all.set_defaults(shared_options=shared)  # passed on to each force's run
-    run_all.add_argument("--police-uk", required=True, type=Path, metavar="ROOT",
-                         help="folder of force folders, e.g. ../shared/data/police-uk/street")
+    run_all.add_argument("--police-uk", required=True, type=Path, metavar="ROOT|ZIP",
+                         help="folder of force folders, e.g. ../shared/data/police-uk/street, "
+                         "or a zip archive of several forces' files (read in place)")
     run_all.add_argument("--returns", type=Path, metavar="DIR",
                          help="folder of per-force returns folders DIR/<force>/ (optional)")
     run_all.add_argument("--forces", metavar="A,B,...", help="only these forces")
