@@ -17,15 +17,16 @@ the files. The *key* is a sha256 over content only, never timestamps or paths:
 
 The police.uk hashes made for the key are kept (:attr:`Lookup.hashes`) for the manifest's
 input entries, so each input is read and hashed once per build. Only a build whose
-validation passed is stored; entries live in ``<cache root>/inputs/`` beside the section
-cache, written atomically and verified when read (:class:`pcc_report.cache.SectionCache`).
-``--no-cache`` validates every input again.
+validation passed is stored; entries live in ``<out>/.cache/inputs/`` beside the section
+cache (or in ``$PCC_REPORT_CACHE/inputs/``), written atomically and verified when read
+(:class:`pcc_report.cache.SectionCache`). ``--no-cache`` validates every input again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,8 +40,9 @@ TIDY = "tidy.parquet"
 
 
 def cache_root(out: Path) -> Path:
-    """``<out>/.cache/inputs`` (or ``inputs`` beside ``$PCC_REPORT_CACHE``'s sections)."""
-    return cache.cache_dir(out).parent / "inputs"
+    """``<out>/.cache/inputs``, or ``$PCC_REPORT_CACHE/inputs`` when that is set."""
+    override = os.environ.get(cache.CACHE_ENV)
+    return Path(override) / "inputs" if override else Path(out) / ".cache" / "inputs"
 
 
 @dataclass(frozen=True)
