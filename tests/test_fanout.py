@@ -145,3 +145,44 @@ def test_run_all_builds_what_run_builds_alone(police_uk: Path, tmp_path: Path) -
             assert (alone / rel).read_bytes() == (together / rel).read_bytes(), rel
     assert (tmp_path / "all" / "city-of-london" / "2023-24-Q4" / "r1" / "public"
             / "manifest.json").is_file()
+
+
+def _zip(tmp_path: Path) -> Path:
+    import zipfile
+
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for month in ("2024-01", "2024-02"):
+            for force in ("kent", "dorset"):
+                out.writestr(f"{month}/{month}-{force}-street.csv", "Crime ID\n")
+            out.writestr(f"{month}/{month}-kent-outcomes.csv", "Crime ID\n")
+        out.writestr("README.txt", "not data")
+    return archive
+
+
+def test_a_zip_of_several_forces_lists_each_force_with_street_files(tmp_path: Path) -> None:
+    archive = _zip(tmp_path)
+    assert fanout.force_folders(archive) == ["dorset", "kent"]
+    assert fanout.force_folders(archive, ["kent"]) == ["kent"]
+    with pytest.raises(InputError, match="surrey"):
+        fanout.force_folders(archive, ["surrey"])
+
+
+def test_each_force_of_a_zip_reads_the_archive_in_place_and_only_its_files(tmp_path: Path
+                                                                          ) -> None:
+    from pcc_report import ingest
+
+    archive = _zip(tmp_path)
+    args = fanout.run_arguments("kent", archive, ["--quarter", "2023-24-Q4"])
+    assert args == ["run", "--force", "kent", "--police-uk", str(archive.absolute()),
+                    "--quarter", "2023-24-Q4"]
+    found = ingest.discover_street_files(Path(args[4]), "kent")
+    assert [f.relative for f in found] == ["2024-01/2024-01-kent-street.csv",
+                                           "2024-02/2024-02-kent-street.csv"]
+
+
+def test_a_damaged_zip_is_one_clear_error(tmp_path: Path) -> None:
+    archive = tmp_path / "bad.zip"
+    archive.write_bytes(_zip(tmp_path).read_bytes()[:-30])
+    with pytest.raises(InputError):
+        fanout.force_folders(archive)

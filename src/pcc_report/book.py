@@ -141,7 +141,7 @@ def assemble(
             shutil.copytree(BOOK_DIR / extra, book_dir / extra)
 
 
-def _jupyter_book(book_dir: Path, builder: str) -> None:
+def run_jupyter_book(book_dir: Path, builder: str) -> None:
     """One jupyter-book build; it inherits the build environment (execution.build_environment)."""
     command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(book_dir),
                "--builder", builder, "--warningiserror", "--keep-going"]
@@ -153,14 +153,14 @@ def _jupyter_book(book_dir: Path, builder: str) -> None:
 
 def build_html(book_dir: Path, staging: Path) -> None:
     """Build the HTML into ``staging/html`` (a draft's ``--html-only`` stops here)."""
-    _jupyter_book(book_dir, "html")
+    run_jupyter_book(book_dir, "html")
     shutil.move(book_dir / "_build" / "html", staging / "html")
 
 
 def build(book_dir: Path, staging: Path, pdf_name: str) -> None:
     """Build the HTML into ``staging/html`` and the PDF into ``staging/<pdf_name>``."""
     build_html(book_dir, staging)
-    _jupyter_book(book_dir, "pdflatex")
+    run_jupyter_book(book_dir, "pdflatex")
     pdfs = sorted((book_dir / "_build" / "latex").glob("*.pdf"))
     if not pdfs:
         raise ReportError("the PDF build produced no PDF")

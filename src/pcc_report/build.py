@@ -36,6 +36,7 @@ from pcc_report import (
     book,
     cache,
     catalogue,
+    checked_inputs,
     diff,
     editions,
     evidence,
@@ -45,6 +46,7 @@ from pcc_report import (
     manifest,
     narrative_book,
     narrative_files,
+    peers,
     publish,
     sections,
     signing,
@@ -78,6 +80,7 @@ class RunRequest:
     use_cache: bool = True  # reuse unchanged sections (pcc_report.cache); same report either way
     narrative: Path | None = None  # the analyst's narrative folder (default narrative/<f>/<q>)
     final: bool = False  # refuse unless every narrative piece is written (narrative_files)
+    home_office: Path | None = None  # Home Office recorded crime by force (peer comparison)
 
 
 @dataclass
@@ -145,6 +148,7 @@ class RunState:
     row_counts: dict[str, int] = field(default_factory=dict)  # data: rows per police.uk file
     signer: signing.Signer | None = None  # before any work: the key that signs (or None)
     narrative: narrative_files.Narrative | None = None  # checked before the stages run
+    checked: checked_inputs.Lookup | None = None  # read: the inputs' key, hashes, stored checks
 
     @property
     def out(self) -> Path:
@@ -179,7 +183,17 @@ class Stage:
 
 
 def _read(state: RunState) -> None:
-    """File-level checks first; only structurally sound files are read."""
+    """File-level checks first; only structurally sound files are read.
+
+    Unless the same inputs were validated before (:mod:`pcc_report.checked_inputs`): then
+    nothing is read, and the next stages take the stored results.
+    """
+    request = state.request
+    state.checked = checked_inputs.lookup(
+        state.files, request.police_uk, request.returns, _check_settings(state), state.out,
+        EXPECTATIONS_DIR, use_cache=request.use_cache)
+    if state.checked.found is not None:
+        return
     readable = []
     state.file_problems += validation.ignored_files_note(
         ingest.ignored_files(state.request.police_uk, state.request.force)
@@ -195,8 +209,52 @@ def _read(state: RunState) -> None:
     state.frame = state.street.to_pandas()
 
 
+def _check_settings(state: RunState) -> dict:
+    """What decides validation besides the files, the suites and the code (its cache key)."""
+    request = state.request
+    return {"force": request.force, "period_end": str(state.period_end),
+            "allow_missing": request.allow_missing, "edition": request.edition,
+            "home_office": manifest.sha256_file(request.home_office)
+            if request.home_office is not None else None}
+
+
 def _validate(state: RunState) -> None:
     """Validate the inputs; publish nothing (write the results aside) if any error is found."""
+    request = state.request
+    stored = state.checked.found if state.checked is not None else None
+    if stored is not None:
+        report = state.report = stored.report
+        state.public_report = stored.public_report
+    else:
+        report = state.report = _validation_report(state)
+    name = f"{request.force}-{state.quarter}-{state.run_id}"
+    if not report.ok:
+        failed = state.out / "failed-validation" / name
+        report.write(failed)
+        raise ValidationFailed(
+            f"validation failed for {request.force} {state.quarter}: nothing was published.\n"
+            f"{report.format_errors()}\n"
+            f"Full results: {failed / 'validation.html'}"
+        )
+    frame = state.frame
+    state.force = load_force_config(
+        request.force,
+        falls_within=stored.falls_within if stored is not None else
+        str(frame["Falls within"].iloc[0]) if len(frame) else None,
+    )
+    staging = state.out / ".staging" / name
+    staging.mkdir(parents=True)
+    state.staging = staging
+    for edition in state.built:
+        folder = staging / edition.folder
+        folder.mkdir()
+        shown = report if edition.shows_restricted else state.public_report
+        shown.write(folder / "validation")
+        state.editions.append(EditionRun(edition, folder, shown))
+
+
+def _validation_report(state: RunState) -> validation.ValidationReport:
+    """Every input validated (sets ``state.public_report``: the public edition's part)."""
     request = state.request
     needed = [str(m) for m in required_months(report_windows(state.period_end))]
     reports = [
@@ -216,6 +274,9 @@ def _validate(state: RunState) -> None:
         reports.append(validation.validate_returns(
             request.returns, expectations_dir=EXPECTATIONS_DIR, skip=withheld,
             districts=load_force_config(request.force).districts))
+    if request.home_office is not None:
+        reports.append(validation.validate_home_office(request.home_office,
+                                                       expectations_dir=EXPECTATIONS_DIR))
     state.public_report = validation.ValidationReport.combine(reports)
     if request.returns is not None and withheld and any(e.shows_restricted for e in state.built):
         # the restricted edition needs them: validated once, apart
@@ -223,30 +284,7 @@ def _validate(state: RunState) -> None:
             request.returns, expectations_dir=EXPECTATIONS_DIR,
             skip=[r for r in RETURNS if r not in withheld],
             districts=load_force_config(request.force).districts), withheld))
-    report = state.report = validation.ValidationReport.combine(reports)
-    name = f"{request.force}-{state.quarter}-{state.run_id}"
-    if not report.ok:
-        failed = state.out / "failed-validation" / name
-        report.write(failed)
-        raise ValidationFailed(
-            f"validation failed for {request.force} {state.quarter}: nothing was published.\n"
-            f"{report.format_errors()}\n"
-            f"Full results: {failed / 'validation.html'}"
-        )
-    frame = state.frame
-    state.force = load_force_config(
-        request.force,
-        falls_within=str(frame["Falls within"].iloc[0]) if len(frame) else None,
-    )
-    staging = state.out / ".staging" / name
-    staging.mkdir(parents=True)
-    state.staging = staging
-    for edition in state.built:
-        folder = staging / edition.folder
-        folder.mkdir()
-        shown = report if edition.shows_restricted else state.public_report
-        shown.write(folder / "validation")
-        state.editions.append(EditionRun(edition, folder, shown))
+    return validation.ValidationReport.combine(reports)
 
 
 def _withheld_from_public(state: RunState) -> set[str]:
@@ -276,18 +314,32 @@ def _only_suites(
 def _write_data(state: RunState) -> None:
     """The monthly table, into every edition's data folder; the inputs read, for the manifest."""
     request = state.request
-    tidy = ingest.tidy_monthly(state.street)
-    for run in state.editions:
-        ingest.write_parquet(tidy, run.dir / "data" / TIDY_FILE)
-    rows = state.frame.groupby("source_file", sort=False).size()
-    state.row_counts = {f.relative: int(rows.get(f.relative, 0)) for f in state.files}
+    stored = state.checked.found if state.checked is not None else None
+    first = state.editions[0].dir / "data" / TIDY_FILE
+    if stored is not None:
+        first.parent.mkdir(parents=True, exist_ok=True)
+        first.write_bytes(stored.tidy)
+        state.row_counts = dict(stored.row_counts)
+    else:
+        ingest.write_parquet(ingest.tidy_monthly(state.street), first)
+        rows = state.frame.groupby("source_file", sort=False).size()
+        state.row_counts = {f.relative: int(rows.get(f.relative, 0)) for f in state.files}
+    for run in state.editions[1:]:
+        (run.dir / "data").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(first, run.dir / "data" / TIDY_FILE)
+    if stored is None and state.checked is not None:
+        checked_inputs.store(state.out, state.checked.key, checked_inputs.Checked(
+            state.report, state.public_report, first.read_bytes(), state.row_counts,
+            str(state.frame["Falls within"].iloc[0]) if len(state.frame) else None))
+    # made for the key: each input is hashed once
+    hashes = state.checked.hashes if state.checked is not None else None
     if ingest.is_archive(request.police_uk):  # the zip is the input: hashed whole, as given
         archive = Path(request.police_uk)
         state.inputs = manifest.input_entries(
-            [archive], archive.parent, {archive.name: sum(state.row_counts.values())}
-        )
+            [archive], archive.parent, {archive.name: sum(state.row_counts.values())}, hashes)
     else:
-        state.inputs = manifest.input_entries(state.files, request.police_uk, state.row_counts)
+        state.inputs = manifest.input_entries(state.files, request.police_uk, state.row_counts,
+                                              hashes)
 
 
 def _prepare_editions(state: RunState) -> None:
@@ -300,6 +352,10 @@ def _prepare_editions(state: RunState) -> None:
         run.data = editions.prepare_data(run.edition, measured, request.returns, data, window)
         state.narrative.copy_to(data)
         run.inputs = list(state.inputs)
+        if request.home_office is not None:  # public statistics: in every edition
+            shutil.copyfile(request.home_office, data / peers.DATA_FILE)
+            run.inputs += manifest.input_entries([Path(request.home_office)],
+                                                 Path(request.home_office).parent)
         if request.returns is not None:
             run.inputs += manifest.input_entries(
                 [Path(request.returns) / name for name in run.data.raw_inputs], request.returns
@@ -444,6 +500,8 @@ def run_report(request: RunRequest, progress: Progress = _stderr,
             f"edition must be one of {', '.join(editions.CHOICES)}, not {request.edition!r}")
     if request.returns is not None and not Path(request.returns).is_dir():
         raise InputError(f"force returns folder not found: {request.returns}")
+    if request.home_office is not None and not Path(request.home_office).is_file():
+        raise InputError(f"Home Office file not found: {request.home_office}")
     publish.check_output_folder(request.out)
     signer = signing.configured_signer([PROJECT_ROOT, Path(request.out)])
     narrative = _narrative(request, quarter)

@@ -151,10 +151,15 @@ class SectionRun:
 
 
 class SectionCache:
-    """One cache folder of entries ``<root>/<key[:2]>/<key>/`` (see the module docstring)."""
+    """One cache folder of entries ``<root>/<key[:2]>/<key>/`` (see the module docstring).
 
-    def __init__(self, root: Path) -> None:
+    ``required`` names the file an entry cannot be without (a section's executed notebook;
+    other caches built on this one name theirs).
+    """
+
+    def __init__(self, root: Path, required: str = "notebook") -> None:
         self.root = Path(root)
+        self.required = required
 
     def entry_dir(self, key: str) -> Path:
         return self.root / key[:2] / key
@@ -178,8 +183,8 @@ class SectionCache:
                 if _sha(data) != digest:
                     raise ValueError(f"{rel} does not match its recorded sha256")
                 files[rel] = data
-            if "notebook" not in files:
-                raise ValueError("no executed notebook")
+            if self.required not in files:
+                raise ValueError(f"no {self.required} in the entry")
             return files
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self.discard(key)

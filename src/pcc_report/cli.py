@@ -75,7 +75,11 @@ def _parser() -> argparse.ArgumentParser:
                      "exists); see pcc-report narrative-template")
     run.add_argument("--final", action="store_true",
                      help="refuse to build while a narrative file is missing or still holds the "
-                     "template text (exit code 8)")
+                     "template text (exit code 9)")
+    run.add_argument("--home-office", type=Path, metavar="FILE",
+                     help="Home Office recorded crime by force area (year ending September, "
+                     "with population), for the dashboard's Most Similar Group comparison; "
+                     "without it the comparison shows 'not available'")
     run.add_argument("--no-cache", action="store_true",
                      help="execute every section instead of reusing unchanged ones from the "
                      "section cache (OUT/.cache/sections, or $PCC_REPORT_CACHE)")
@@ -111,8 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     for action in shared:
         run_all._add_action(action)
     run_all.set_defaults(shared_options=shared)  # passed on to each force's run
-    run_all.add_argument("--police-uk", required=True, type=Path, metavar="ROOT",
-                         help="folder of force folders, e.g. ../shared/data/police-uk/street")
+    run_all.add_argument("--police-uk", required=True, type=Path, metavar="ROOT|ZIP",
+                         help="folder of force folders, e.g. ../shared/data/police-uk/street, "
+                         "or a zip archive of several forces' files (read in place)")
     run_all.add_argument("--returns", type=Path, metavar="DIR",
                          help="folder of per-force returns folders DIR/<force>/ (optional)")
     run_all.add_argument("--forces", metavar="A,B,...", help="only these forces")
@@ -215,6 +220,7 @@ def _run(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         narrative=args.narrative,
         final=args.final,
+        home_office=args.home_office,
     )
     start = time.perf_counter()
     try:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from pcc_report import book, build, narrative_book
+from pcc_report import book, book_reuse, build, narrative_book
 
 DRAFTS_DIR = "drafts"
 BUILDS_DIR = ".builds"
@@ -56,10 +56,12 @@ def _book_stage(html_only: bool):  # noqa: ANN202 - a stage's run function
                           first_pages=build._what_changed(state, edition_run))
             narrative_book.place(book_dir, edition_run.sections, state.narrative)
             _mark_title(book_dir)
-            if html_only:
-                book.build_html(book_dir, edition_run.dir)
-            else:
-                book.build(book_dir, edition_run.dir, state.pdf_name(edition_run.edition))
+            pdf_name = None if html_only else state.pdf_name(edition_run.edition)
+            work = book_reuse.work_dir(state.out / DRAFTS_DIR / state.request.force,
+                                       str(state.quarter), edition_run.edition.folder)
+            outcomes = book_reuse.build(book_dir, edition_run.dir, pdf_name, work)
+            state.progress("      book: " + ", ".join(f"{builder} {outcome}"
+                                                   for builder, outcome in outcomes.items()))
     return run
 
 

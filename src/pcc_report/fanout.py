@@ -2,12 +2,15 @@
 
 A national body (or a region's OPCCs together) builds the same quarter for many forces. Each
 force is exactly ``pcc-report run`` on its own folder (``ROOT/<force>/``, the layout of
-data.police.uk's per-force downloads), executed as a separate process by :func:`build_force`:
-so each report is byte-identical to building that force alone, a force that fails (bad data,
-validation, an existing report) stops only itself, and the builds share nothing but the
-reports folder and its section cache. Locally the forces run ``jobs`` at a time (default:
-one per core); with ``--dask-scheduler`` each force is one task on a Dask distributed cluster,
-whose workers need the project and the data at the same paths (e.g. a shared file system).
+data.police.uk's per-force downloads) or, when ROOT is a zip archive of several forces (as
+data.police.uk's custom download makes), on that archive, read in place for each force (each
+report records the archive whole as its input, as ``run`` on the zip does). Each is executed
+as a separate process by :func:`build_force`: so each report is byte-identical to building
+that force alone, a force that fails (bad data, validation, an existing report) stops only
+itself, and the builds share nothing but the reports folder and its section cache. Locally
+the forces run ``jobs`` at a time (default: one per core); with ``--dask-scheduler`` each
+force is one task on a Dask distributed cluster, whose workers need the project and the data
+at the same paths (e.g. a shared file system).
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pcc_report import ingest
 from pcc_report.errors import InputError
+from pcc_report.police_uk import STREET_FILE_NAME
 
 #: What each ``pcc-report run`` exit code means (pcc_report.errors), for the summary table.
 OUTCOMES = {0: "built", 1: "build failed", 2: "unusable inputs", 3: "validation failed",
@@ -49,12 +54,30 @@ class ForceResult:
         return OUTCOMES.get(self.exit_code, f"failed (exit {self.exit_code})")
 
 
+def archive_forces(archive: Path) -> list[str]:
+    """The forces with a street file in a zip archive (from the files' names)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            names = opened.namelist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"cannot read the zip archive {archive}: {exc}") from exc
+    matches = (STREET_FILE_NAME.match(name.rsplit("/", 1)[-1]) for name in names)
+    return sorted({m["force"] for m in matches if m})
+
+
 def force_folders(root: Path, only: Iterable[str] | None = None) -> list[str]:
-    """The forces to build: every folder under ``root``, or those of ``only`` (checked)."""
+    """The forces to build: every folder under ``root`` (or every force with street files in
+    the zip ``root``), or those of ``only`` (checked)."""
     root = Path(root)
-    if not root.is_dir():
+    if ingest.is_archive(root):
+        found = archive_forces(root)
+    elif not root.is_dir():
         raise InputError(f"police.uk folder not found: {root}")
-    found = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    else:
+        found = sorted(p.name for p in root.iterdir()
+                       if p.is_dir() and not p.name.startswith("."))
     if only is None:
         return found
     wanted = [f.strip() for f in only if f.strip()]
@@ -65,8 +88,10 @@ def force_folders(root: Path, only: Iterable[str] | None = None) -> list[str]:
 
 
 def run_arguments(force: str, root: Path, options: list[str]) -> list[str]:
-    """The ``pcc-report run`` arguments of one force: its folder, then the shared options."""
-    return ["run", "--force", force, "--police-uk", str(Path(root).absolute() / force), *options]
+    """The ``pcc-report run`` arguments of one force: its folder (or the zip archive holding
+    every force), then the shared options."""
+    source = Path(root).absolute() if ingest.is_archive(root) else Path(root).absolute() / force
+    return ["run", "--force", force, "--police-uk", str(source), *options]
 
 
 def build_force(force: str, arguments: list[str], progress: Progress | None = None,

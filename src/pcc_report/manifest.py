@@ -248,14 +248,16 @@ def run_record(
 
 
 def input_entries(
-    files: Iterable[Any], data_root: Path, rows: dict[str, int] | None = None
+    files: Iterable[Any], data_root: Path, rows: dict[str, int] | None = None,
+    hashes: dict[str, tuple[int, str]] | None = None,
 ) -> list[dict]:
     """Manifest ``inputs`` for files under one data root (police.uk folder, returns folder).
 
     ``files`` are ingest's StreetFiles (``.path``, ``.relative``) or plain paths under
     ``data_root``. The root is recorded absolute as given (symlinks not resolved) so the
     auditor sees the folder the analyst named; ``verify(data_root=...)`` re-roots the
-    relative paths when the inputs have moved.
+    relative paths when the inputs have moved. ``hashes`` are (size, sha256) already made in
+    this build, by relative path (:mod:`pcc_report.checked_inputs`), so no input is hashed twice.
     """
     root = os.path.abspath(data_root)
     pairs = []
@@ -266,7 +268,11 @@ def input_entries(
         else:
             path, relative = Path(f.path), str(f.relative)
         pairs.append((path, relative))
-    hashed = hash_many([path for path, _ in pairs])
+    known = hashes or {}
+    if all(relative in known for _, relative in pairs):
+        hashed = [known[relative] for _, relative in pairs]
+    else:
+        hashed = hash_many([path for path, _ in pairs])
     return [
         {
             "path": relative,

@@ -86,6 +86,7 @@ INPUTS: dict[str, Input] = {
     "scrutiny-plan": Input("data/returns/scrutiny-plan.csv"),  # Part 3: the scrutiny plan
     # this meeting's front sheet (pcc_report.front_matter); the prose files are no section's
     "front_sheet": Input("data/narrative/front-sheet.yml"),
+    "home_office": Input("data/home_office.csv"),  # recorded crime by force area (peers.py)
 }
 
 _BASE = ("tidy", "inputs")
@@ -99,7 +100,7 @@ REGISTRY: tuple[SectionSpec, ...] = (
     SectionSpec("performance", "performance.ipynb", "Part 2: performance against the plan",
                 reads_returns=True, reads=(*_BASE, "returns")),
     SectionSpec("dashboard", "dashboard.ipynb", "Performance dashboard", "appendix",
-                reads_returns=True, reads=(*_BASE, "returns")),
+                reads_returns=True, reads=(*_BASE, "returns", "home_office")),
     SectionSpec("recorded-crime", "recorded_crime.ipynb", "Recorded crime"),
     SectionSpec("priority", "priority.ipynb", "Priority", reads_returns=True, per_priority=True,
                 reads=(*_BASE, "returns"), extra_parameters={"priority_id": "tackle-crime"}),

@@ -30,10 +30,12 @@ Public API::
     validate_street(frame, *, required_months, allow_missing=False, file_problems=(),
                     expectations_dir=EXPECTATIONS_DIR) -> ValidationReport
     validate_returns(folder, *, expectations_dir=EXPECTATIONS_DIR) -> ValidationReport
+    validate_home_office(path, *, expectations_dir=EXPECTATIONS_DIR) -> ValidationReport
 """
 
 from pcc_report.validation.files import check_street_file, ignored_files_note
 from pcc_report.validation.force_returns import return_suite_name, validate_returns
+from pcc_report.validation.home_office import validate_home_office
 from pcc_report.validation.results import ERROR, WARNING, Problem, ValidationReport
 from pcc_report.validation.street import validate_street
 
@@ -45,6 +47,7 @@ __all__ = [
     "check_street_file",
     "ignored_files_note",
     "return_suite_name",
+    "validate_home_office",
     "validate_returns",
     "validate_street",
 ]
