@@ -217,9 +217,10 @@ def test_every_output_names_its_inputs_and_every_figure_table_its_figures(audit:
             assert "not recorded" not in record["filter"], output_id
     pdf = subprocess.run(["pdftotext", str(next(report.glob("*.pdf"))), "-"],
                          capture_output=True, text=True, check=True).stdout
-    joined = "".join(pdf.split())
+    # an id may break at one of its hyphens, which pdftotext then drops: compare without them
+    joined = "".join(pdf.split()).replace("-", "")
     charts = [i for i in records if i.startswith("fig-")]
-    assert charts and all(f"(id{i})" in joined for i in charts)
+    assert charts and all(f"(id{i.replace('-', '')})" in joined for i in charts)
 
 
 @pytest.mark.parametrize("output_id", ["tbl-recorded-crime-by-district", "fig-spc-burglary",
