@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown
 
+from pcc_report import lineage
 from pcc_report.editions import BREAKDOWNS_DIR, read_breakdowns
 from pcc_report.periods import Month
 from pcc_report.present import Outputs, output_name, text
@@ -84,6 +85,7 @@ def show(ctx, priority_id: str) -> list[Markdown]:  # noqa: ANN001 - a SectionCo
         if item.table is not None:
             shown.append(out.table(item.table, output_name("priority", priority_id,
                                                            item.measure_id, "breakdown"),
-                                   item.caption))
+                                   item.caption, lineage=lineage.sources(
+                                       f"data/{BREAKDOWNS_DIR}/{item.measure_id}.csv")))
         shown.append(text(item.note))
     return shown

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from pcc_report import lineage
 from pcc_report.measures import MeasureAssessment
 from pcc_report.present import text
 from pcc_report.rating_wording import exception_sentence
@@ -60,4 +61,6 @@ def exceptions_section(ctx: SectionContext) -> list:
     table = exception_table(ctx.assessments, ctx.priority_titles)
     if table.empty:
         return [text(INTRO), text(NO_EXCEPTIONS)]
-    return [text(INTRO), ctx.out.table(table, "exceptions", CAPTION, group="Priority")]
+    shown = [a for a in ctx.assessments if verdict(a).exception]
+    return [text(INTRO), ctx.out.table(table, "exceptions", CAPTION, group="Priority",
+                                       lineage=lineage.measures(ctx, shown))]

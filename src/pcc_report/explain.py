@@ -8,8 +8,10 @@ tidy table or any of the report's code paths for counting: the rows of each mont
 "Crime type" passes the filter. It says whether each figure still matches; the command exits
 non-zero when one does not (or a file is missing or altered).
 
-Force-return figures are listed but not recounted here: their returns are validated and
-hashed, and ``verify`` re-executes the sections that read them.
+Force-return figures are listed ("force return: not recounted") with their return file and
+its sha256, checked against the report folder's copy; their returns are validated and hashed,
+and ``verify`` re-executes the sections that read them. A district or outcome figure is
+recounted from the "LSOA name" (without its last token) and "Last outcome category" too.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pcc_report.ingest import NO_LOCATION
 from pcc_report.lineage import LINEAGE_FILE, POLICE_UK, span
 from pcc_report.manifest import MANIFEST_NAME, sha256_file
 
@@ -67,7 +70,7 @@ class _Inputs:
         manifest = json.loads((Path(report_dir) / MANIFEST_NAME).read_text(encoding="utf-8"))
         self.entries = manifest.get("inputs", [])
         self.data_root = data_root
-        self._counts: dict[str, pd.Series] = {}
+        self._counts: dict[str, pd.DataFrame] = {}
 
     def _root(self, entry: dict) -> Path:
         return Path(self.data_root) if self.data_root is not None else Path(entry["data_root"])
@@ -83,8 +86,12 @@ class _Inputs:
         root = self._root(self.entries[0]) if self.entries else Path(".")
         return root / name, None
 
-    def crime_types(self, name: str) -> pd.Series:
-        """Rows per "Crime type" of one file, read with pandas (cached per file)."""
+    def crime_types(self, name: str) -> pd.DataFrame:
+        """Rows per (crime type, district, outcome) of one file, read with pandas (cached).
+
+        The district is the "LSOA name" without its last token ("No location" when blank),
+        the outcome the "Last outcome category" ("" when blank), as police.uk publishes them.
+        """
         if name not in self._counts:
             path, member = self.locate(name)
             if member is not None:
@@ -94,9 +101,32 @@ class _Inputs:
                 data = path.read_bytes()
             if data[:2] == b"\x1f\x8b":
                 data = gzip.decompress(data)
-            frame = pd.read_csv(io.BytesIO(data), usecols=["Crime type"], dtype=str)
-            self._counts[name] = frame["Crime type"].value_counts()
+            frame = pd.read_csv(io.BytesIO(data), usecols=lambda c: c in _COLUMNS, dtype=str,
+                                keep_default_na=False).rename(columns=_COLUMNS)
+            frame = frame.reindex(columns=list(_COLUMNS.values()), fill_value="")
+            place = frame["district"].str.strip()
+            frame["district"] = place.str.replace(r"\s+\S+$", "", regex=True).where(
+                place != "", NO_LOCATION)
+            self._counts[name] = frame.value_counts().rename("rows").reset_index()
         return self._counts[name]
+
+
+_COLUMNS = {"Crime type": "crime_type", "LSOA name": "district",
+            "Last outcome category": "outcome"}
+
+
+def _other_input(report_dir: Path, entry: dict, out: Explanation) -> str:
+    """A force return or source file: present, and its sha256 the record's (a line)."""
+    path = report_dir / entry["file"]
+    state = "ok"
+    if not path.is_file():
+        state = "not in the report folder"
+    elif entry.get("sha256") and sha256_file(path) != entry["sha256"]:
+        state = "ALTERED (sha256 differs from the record's)"
+        out.problems.append(f"input altered: {path}")
+    months = f"  {entry['month']}" if entry.get("month") else ""
+    return (f"{entry['file']}  ({entry['kind']}{months})  "
+            f"sha256 {(entry.get('sha256') or 'none')[:16]}  {state}")
 
 
 def recount(figure: dict, files_by_month: dict[str, list[str]], inputs: _Inputs) -> dict:
@@ -107,10 +137,14 @@ def recount(figure: dict, files_by_month: dict[str, list[str]], inputs: _Inputs)
         for name in files_by_month.get(month, []):
             counts = inputs.crime_types(name)
             if figure.get("crime_types"):
-                rows += int(counts.reindex(figure["crime_types"], fill_value=0).sum())
+                keep = counts["crime_type"].isin(figure["crime_types"])
             else:
-                rows += int(counts.drop(figure.get("exclude_crime_types") or [],
-                                        errors="ignore").sum())
+                keep = ~counts["crime_type"].isin(figure.get("exclude_crime_types") or [])
+            if figure.get("districts"):
+                keep &= counts["district"].isin(figure["districts"])
+            if figure.get("outcomes"):
+                keep &= counts["outcome"].str.strip().isin(figure["outcomes"])
+            rows += int(counts.loc[keep, "rows"].sum())
         per_month[month] = rows
     return {"months": per_month, "total": sum(per_month.values())}
 
@@ -132,6 +166,9 @@ def explain(report_dir: Path, output_id: str, data_root: Path | None = None) -> 
     files_by_month: dict[str, list[str]] = {}
     say(f"  input files ({len(record.get('inputs', []))}):")
     for entry in record.get("inputs", []):
+        if entry.get("kind"):  # a force return or a source file, in the report folder
+            say("    " + _other_input(Path(report_dir), entry, out))
+            continue
         files_by_month.setdefault(str(entry["month"]), []).append(entry["file"])
         path, member = inputs.locate(entry["file"])
         state = "ok"
@@ -152,7 +189,9 @@ def explain(report_dir: Path, output_id: str, data_root: Path | None = None) -> 
     for f, counted in zip(figures, recountable, strict=True):
         where = f"{f['row']} | {f['column']}"
         if not counted:
-            say(f"    {where}: {f['value']} ({f['filter']}; not recounted)")
+            why = "force return: not recounted" if f.get("source") != POLICE_UK else \
+                "no value: not recounted"
+            say(f"    {where}: {f['value']} ({f['filter']}; {why})")
             continue
         again = recount(f, files_by_month, inputs)
         same = again["total"] == f["value"]

@@ -12,13 +12,17 @@ notebooks and writes ``data/lineage.json``, adding the notebook and cell that ma
 output. ``pcc-report explain`` (``explain.py``) prints a record and recounts its figures from
 the input files.
 
-The builders here (:func:`comparison`, :func:`measures`, :func:`monthly`) take what the
-section computed the figure from, so the record is made where the figure is, not guessed
-afterwards; an output with no builder gets a record naming its inputs only.
+The builders here (:func:`comparison`, :func:`measures`, :func:`comparisons`,
+:func:`districts`, :func:`outcomes`, :func:`monthly`, :func:`spc`) take what the section
+computed the figure from, so the record is made where the figure is, not guessed afterwards.
+A force-return figure names its return file (hashed) and months; a table that is not counted
+figures (definitions, validation rules, Part 3) gets :func:`sources`: the files it shows,
+hashed. An output with no builder gets a record naming the police.uk inputs only.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 from collections.abc import Iterable
@@ -28,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from pcc_report import catalogue
+from pcc_report.config import PROJECT_ROOT
 from pcc_report.crime import types_counted_under
 from pcc_report.police_uk import ANTI_SOCIAL_BEHAVIOUR
 
@@ -45,8 +50,28 @@ def span(months: Iterable[str]) -> str:
 
 
 def describe_filter(crime_types: Iterable[str] | None, exclude: Iterable[str] | None,
-                    months: Iterable[str]) -> str:
-    """The tidy-table filter in words: ``Crime type = Burglary; months 2021-07..2022-06``."""
+                    months: Iterable[str], *, districts: Iterable[str] | None = None,
+                    outcomes: Iterable[str] | None = None) -> str:
+    """The tidy-table filter in words: ``Crime type = Burglary; months 2021-07..2022-06``.
+
+    ``districts`` (the LSOA name without its last token) and ``outcomes`` ("Last outcome
+    category", "" for none recorded) narrow it further (the districts and outcomes pages).
+    """
+    extra = ""
+    if districts:
+        extra += _one_or_in("District", districts)
+    if outcomes:
+        extra += _one_or_in("Last outcome category", [o or "(none recorded)" for o in outcomes])
+    return f"{_types_filter(crime_types, exclude)}{extra}; months {span(months)}"
+
+
+def _one_or_in(column: str, values: Iterable[str]) -> str:
+    values = sorted(values)
+    return f"; {column} = {values[0]}" if len(values) == 1 else \
+        f"; {column} in ({', '.join(values)})"
+
+
+def _types_filter(crime_types: Iterable[str] | None, exclude: Iterable[str] | None) -> str:
     if crime_types:
         types = sorted(crime_types)
         what = f"Crime type = {types[0]}" if len(types) == 1 else \
@@ -55,21 +80,25 @@ def describe_filter(crime_types: Iterable[str] | None, exclude: Iterable[str] | 
         what = f"Crime type not in ({', '.join(sorted(exclude))})"
     else:
         what = "every crime type"
-    return f"{what}; months {span(months)}"
+    return what
 
 
 def figure(row: str, column: str, value: Any, months: Iterable[str], *,
            crime_types: Iterable[str] | None = None, exclude: Iterable[str] | None = None,
            window: str | None = None, measure: str | None = None,
-           source: str = POLICE_UK) -> dict:
+           source: str = POLICE_UK, districts: Iterable[str] | None = None,
+           outcomes: Iterable[str] | None = None) -> dict:
     """One figure shown: its place (row, column), how it was counted, and its value."""
     months = sorted(months)
-    return {
+    narrower = {"districts": sorted(districts) if districts else None,
+                "outcomes": sorted(outcomes) if outcomes else None}
+    return {**{k: v for k, v in narrower.items() if v},
         "row": str(row), "column": str(column), "measure": measure, "window": window,
         "source": source, "months": months,
         "crime_types": sorted(crime_types) if crime_types else None,
         "exclude_crime_types": sorted(exclude) if exclude and not crime_types else None,
-        "filter": describe_filter(crime_types, exclude, months) if source == POLICE_UK
+        "filter": describe_filter(crime_types, exclude, months, **narrower)
+        if source == POLICE_UK
         else f"force return {source}; months {span(months)}",
         "value": None if value is None or pd.isna(value) else _number(value),
     }
@@ -127,21 +156,131 @@ def measures(ctx: Any, assessments: Iterable[Any],
     assessed = list(assessments)
     figures = []
     for a in assessed:
-        m = a.measure
         for key in keys:
             wv = a.windows.get(key)
-            if wv is None or wv.window is None:
-                continue
-            months = [str(x) for x in wv.window.months if str(x) not in set(wv.missing)]
-            value = wv.numerator if m.source == POLICE_UK else wv.value
-            figures.append(figure(m.title, ctx.label(key) if key in ctx.windows else key, value,
-                                  months, crime_types=m.crime_types or None,
-                                  exclude=m.exclude_crime_types or None, window=key,
-                                  measure=m.id, source=m.source))
+            column = ctx.label(key) if key in ctx.windows else key
+            figures.extend(_window_value(a.measure, wv, column, key))
     return {"measures": [a.measure.id for a in assessed],
             "windows": _windows(ctx, [k for k in keys if k in ctx.windows]),
             "figures": figures,
             "filter": "each measure's own crime types (see figures); months of each window"}
+
+
+def _window_value(m: Any, wv: Any, column: str, key: str) -> list[dict]:
+    """A measure's figure over one window (``measures.WindowValue``); none without a window."""
+    if wv is None or wv.window is None:
+        return []
+    months = [str(x) for x in wv.window.months if str(x) not in set(wv.missing)]
+    value = wv.numerator if m.source == POLICE_UK else wv.value
+    return [figure(m.title, column, value, months, crime_types=m.crime_types or None,
+                   exclude=m.exclude_crime_types or None, window=key, measure=m.id,
+                   source=m.source)]
+
+
+def comparisons(ctx: Any, assessments: Iterable[Any], keys: Iterable[str] | None = None) -> dict:
+    """Comparison rows (the dashboard, a priority's comparisons table): both sides' figures.
+
+    ``keys`` are the comparisons shown (``measures.MeasureAssessment.comparisons``; None: all
+    of each measure's). Each side is counted like :func:`measures`' window figures.
+    """
+    assessed = list(assessments)
+    figures, windows = [], {}
+    for a in assessed:
+        for key, c in a.comparisons.items():
+            if keys is not None and key not in keys:
+                continue
+            for side, wv in (("current", c.current), ("comparator", c.comparator)):
+                if wv.window is not None:
+                    windows[f"{key} {side}"] = {"label": wv.window.label,
+                                                "months": [str(m) for m in wv.window.months]}
+                figures.extend(_window_value(a.measure, wv, f"{key} {side}", f"{key} {side}"))
+    return {"measures": [a.measure.id for a in assessed], "windows": windows,
+            "figures": figures,
+            "filter": "each measure's own crime types (see figures); months of each window"}
+
+
+def districts(ctx: Any, table: pd.DataFrame, full: pd.DataFrame | None = None,
+              keys: tuple[str, str] = ("previous_12", "latest_12")) -> dict:
+    """A by-district comparison (``crime.district_comparison``): each district's crimes.
+
+    Every type but anti-social behaviour; a combined row ("Other districts (n)") counts the
+    districts of ``full`` (the uncombined table) that ``table`` does not name.
+    """
+    label = table.columns[0]
+    every = {str(d) for d in (full if full is not None else table)[label]}
+    others = sorted(every - {str(d) for d in table[label]})
+    figures = []
+    for record in table.to_dict("records"):
+        name = str(record[label])
+        chosen = [name] if name in every else others
+        for column, key in (("previous", keys[0]), ("latest", keys[1])):
+            figures.append(figure(name, ctx.label(key), record[column], _window_months(ctx, key),
+                                  window=key, exclude=[ANTI_SOCIAL_BEHAVIOUR],
+                                  districts=chosen or [name]))
+    months = _window_months(ctx, keys[0]) + _window_months(ctx, keys[1])
+    return {"windows": _windows(ctx, keys), "figures": figures,
+            "filter": describe_filter(None, [ANTI_SOCIAL_BEHAVIOUR], months) +
+            " (each row: District = its district)"}
+
+
+NO_OUTCOME = "No outcome recorded"  # crime.outcome_shares' name for a blank outcome
+
+
+def outcomes(ctx: Any, table: pd.DataFrame, shares: pd.DataFrame,
+             key: str = "latest_12") -> dict:
+    """Outcome shares (``crime.outcome_shares``) or their groups: each row's crimes.
+
+    A row of ``table`` is an outcome (column ``outcome``) or a group (column ``group``:
+    the outcomes of ``shares`` in it). Every type but anti-social behaviour, in one window.
+    """
+    months = _window_months(ctx, key)
+    figures = []
+    for record in table.to_dict("records"):
+        if "outcome" in table.columns:
+            chosen, row = [record["outcome"]], f"{record['group']}: {record['outcome']}"
+        else:
+            chosen = list(shares.loc[shares["group"] == record["group"], "outcome"])
+            row = str(record["group"])
+        raw = ["" if o == NO_OUTCOME else str(o) for o in chosen]
+        figures.append(figure(row, "Crimes", record["count"], months, window=key,
+                              exclude=[ANTI_SOCIAL_BEHAVIOUR], outcomes=raw or ["?"]))
+    return {"windows": _windows(ctx, [key]), "figures": figures,
+            "filter": describe_filter(None, [ANTI_SOCIAL_BEHAVIOUR], months) +
+            " (each row: Last outcome category in its outcomes)"}
+
+
+def spc(assessment: Any) -> dict:
+    """An SPC chart (``spc.SpcResult``): each point's month and value.
+
+    A police.uk point is that month's count (police.uk measures are counts); a return's
+    point is named by its return (``explain`` does not recount it); a missing point has no
+    value.
+    """
+    m = assessment.measure
+    figures = [figure(str(p.label), "value", p.value, [str(p.label)],
+                      crime_types=m.crime_types or None, exclude=m.exclude_crime_types or None,
+                      measure=m.id, source=m.source)
+               for p in assessment.spc.points]
+    months = [str(p.label) for p in assessment.spc.points]
+    what = describe_filter(m.crime_types or None, m.exclude_crime_types or None, months) \
+        if m.source == POLICE_UK else f"force return {m.source}; months {span(months)}"
+    return {"measures": [m.id], "figures": figures, "filter": what,
+            "windows": {"spc": {"label": f"SPC chart, {span(months)}", "months": months}}}
+
+
+def dashboard(ctx: Any, assessments: Iterable[Any]) -> dict:
+    """The dashboard: each measure's baseline year against its latest 12 months."""
+    return comparisons(ctx, assessments, ("latest_12_vs_baseline",))
+
+
+def sources(*paths: str | Path) -> dict:
+    """A table that is not counted figures (definitions, rules, Part 3): the files it shows.
+
+    A relative path is from the report folder (``data/inputs.json``); absolute paths name
+    files elsewhere (``config/measures.yml``).
+    """
+    return {"sources": [str(p) for p in paths],
+            "filter": "not counted from the monthly table: shown from its source files"}
 
 
 def monthly(ctx: Any, series: pd.DataFrame, crime_types: Iterable[str] | None = None,
@@ -164,24 +303,57 @@ def monthly(ctx: Any, series: pd.DataFrame, crime_types: Iterable[str] | None = 
 
 
 def complete(partial: dict | None, name: str, kind: str, caption: str,
-             inputs: dict | None) -> dict:
+             inputs: dict | None, data_dir: Path | None = None) -> dict:
     """A full record: the builder's part, the id, kind, caption and the input files used.
 
     The id is the output's anchor in the HTML book, ``tbl-<name>`` or ``fig-<name>`` (a
-    table and a chart may share a name: their CSV and PNG files differ).
+    table and a chart may share a name: their CSV and PNG files differ). The inputs are the
+    police.uk files of the police.uk figures' months, the force return of each return
+    figure (``data_dir/returns/<source>.csv``, hashed) and a :func:`sources` table's files;
+    a record with no builder's part lists every police.uk file.
     """
     record = {"id": f"{'tbl' if kind == 'table' else 'fig'}-{name}", "kind": kind,
               "caption": " ".join(caption.split())}
     record.update(partial or {"filter": "not recorded for this output: see the section's "
                               "source note"})
-    months = {m for f in record.get("figures", []) for m in f["months"]}
+    figures = record.get("figures", [])
+    months = {m for f in figures if f["source"] == POLICE_UK for m in f["months"]}
     files = (inputs or {}).get("files", [])
-    record["inputs"] = [
+    listed = [
         {"file": f["file"], "month": f["month"], "rows": f.get("rows"),
          "sha256": f.get("sha256")}
-        for f in files if not months or f["month"] in months
+        for f in files if partial is None or f["month"] in months
     ]
+    returned: dict[str, set[str]] = {}
+    for f in figures:
+        if f["source"] != POLICE_UK:
+            returned.setdefault(f["source"], set()).update(f["months"])
+    base = Path(data_dir).parent if data_dir is not None else None
+    listed += [_file_entry(base, Path("data/returns") / f"{source}.csv", "force return",
+                           span(returned[source])) for source in sorted(returned)]
+    listed += [_file_entry(base, Path(p), "source", None) for p in record.get("sources", [])]
+    record["inputs"] = listed
     return record
+
+
+def _file_entry(report_dir: Path | None, path: Path, kind: str, months: str | None) -> dict:
+    """A force return's or source file's input entry, hashed where it is found.
+
+    A relative path is from the report folder (``data/returns/calls.csv``) and named so; a
+    file elsewhere (a configuration file) by its path from the project root when it is under
+    it, else by its name.
+    """
+    found = path if path.is_absolute() or report_dir is None else report_dir / path
+    known = path.is_absolute() or report_dir is not None
+    if not path.is_absolute():
+        shown = path.as_posix()
+    elif found.is_relative_to(PROJECT_ROOT):
+        shown = found.relative_to(PROJECT_ROOT).as_posix()
+    else:
+        shown = found.name
+    digest = hashlib.sha256(found.read_bytes()).hexdigest() if known and found.is_file() \
+        else None
+    return {"file": shown, "month": months, "kind": kind, "rows": None, "sha256": digest}
 
 
 def metadata(record: dict, cell: int | None) -> dict:

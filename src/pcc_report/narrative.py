@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 
 import pandas as pd
 
-from pcc_report import charts, crime, front_matter, rating_wording, tables
+from pcc_report import charts, crime, front_matter, lineage, rating_wording, tables
 from pcc_report.catalogue import Measure
 from pcc_report.config import Priority
 from pcc_report.context import SectionContext
@@ -488,7 +488,7 @@ def priority_comparisons_caption(priority: Priority) -> str:
 
 
 def spc_figures(assessments: list[MeasureAssessment]) -> Iterator[tuple]:
-    """``(fig, name, alt, caption)`` for each measure with data, drawn one at a time.
+    """``(fig, name, alt, caption, lineage)`` for each measure with data, drawn one at a time.
 
     A generator, so that :meth:`pcc_report.present.Outputs.figures` saves and closes each
     chart before the next is drawn.
@@ -503,7 +503,7 @@ def spc_figures(assessments: list[MeasureAssessment]) -> Iterator[tuple]:
         if recent != a.spc.variation and recent != "not available":
             reading += f"; last three points: {recent}"
         yield (fig, f"spc-{a.measure.id}", spc_alt_text(a),
-               rating_wording.spc_caption(a, reading))
+               rating_wording.spc_caption(a, reading), lineage.spc(a))
 
 
 def uncharted_notes(assessments: list[MeasureAssessment]) -> list[str]:

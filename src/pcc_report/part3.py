@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from pcc_report import returns
+from pcc_report import lineage, returns
 from pcc_report.periods import Month, Quarter
 from pcc_report.present import text
 
@@ -168,7 +168,8 @@ def funding_section(ctx: SectionContext) -> list:
         return shown
     money = dict.fromkeys(FUNDING_COLUMNS[1:], fmt_pounds)
     return [*shown, ctx.out.table(table, "part3-funding", funding_caption(ctx.quarter),
-                                  formats=money)]
+                                  formats=money,
+                                  lineage=lineage.sources(f"data/returns/{FUNDING}.csv"))]
 
 
 def scrutiny_section(ctx: SectionContext) -> list:
@@ -180,4 +181,5 @@ def scrutiny_section(ctx: SectionContext) -> list:
     shown = [text(s) for s in scrutiny_summary(table, earlier, ctx.period_end)]
     if table.empty:
         return shown
-    return [*shown, ctx.out.table(table, "part3-scrutiny-plan", scrutiny_caption(ctx.period_end))]
+    return [*shown, ctx.out.table(table, "part3-scrutiny-plan", scrutiny_caption(ctx.period_end),
+                                  lineage=lineage.sources(f"data/returns/{SCRUTINY}.csv"))]

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from pcc_report import lineage
 from pcc_report.config import PROJECT_ROOT
 from pcc_report.present import Outputs, text
 
@@ -181,5 +182,6 @@ def shown(out: Outputs, peer: PeerPosition, force_name: str) -> list:
             table, "peer-comparison",
             f"Position in the Most Similar Group: recorded crime (excluding fraud) per 1,000 "
             f"population, year ending September {peer.year} (Home Office)",
-            align_right=("Rank", "Recorded crime", "Population", "Crimes per 1,000")))
+            align_right=("Rank", "Recorded crime", "Population", "Crimes per 1,000"),
+            lineage=lineage.sources(f"data/{DATA_FILE}", GROUPS_FILE)))
     return shown_items

@@ -166,7 +166,8 @@ class Outputs:
         """Save a matplotlib figure reproducibly and return a captioned MyST figure.
 
         The alt text states what the chart shows in words (WCAG 2.2 text alternative);
-        PNG metadata is fixed so two builds write identical bytes.
+        PNG metadata is fixed so two builds write identical bytes. The caption ends with the
+        chart's lineage id, so the PDF names it as a table's caption does.
         """
         import matplotlib.pyplot as plt
 
@@ -178,7 +179,7 @@ class Outputs:
         record, cell = self.lineage_record(lineage, name, "chart", caption), _cell()
         return Markdown(
             f":::{{figure}} {path.as_posix()}\n:alt: {alt_text}\n:name: fig-{name}\n\n"
-            f"{md_escape(caption)}\n:::\n\n"
+            f"{md_escape(caption)} (id {md_escape(record['id'])})\n:::\n\n"
             f"```{{raw}} html\n{lineages.details_html(record, cell)}\n```\n",
             metadata=lineages.metadata(record, cell),
         )
@@ -187,7 +188,7 @@ class Outputs:
         """The output's full lineage record (:func:`pcc_report.lineage.complete`)."""
         path = self.tables_dir.parent / "inputs.json"
         inputs = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-        return lineages.complete(partial, name, kind, caption, inputs)
+        return lineages.complete(partial, name, kind, caption, inputs, self.tables_dir.parent)
 
 
 def _cell() -> int | None:
