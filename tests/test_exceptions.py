@@ -101,3 +101,14 @@ def test_exception_reasons_rule_directly():
     calm = dict.fromkeys(worse, "no significant change")
     assert exception_reasons(calm, "mixed", "consistently fails") == ("spc", "target")
     assert exception_reasons(calm, "special cause improvement", "consistently passes") == ()
+
+
+def test_the_table_groups_exceptions_in_plan_order():
+    rows = {m: (1000, 700) for m in months("2020-01", "2022-12")}  # 70% against 90%
+    a = assess(CALLS_999, None, calls(rows), report_windows(Month(2022, 12)))
+    earlier = replace(a, measure=replace(CALLS_999, id="other", title="Other calls",
+                                         priority="first"))
+    # the catalogue lists CALLS_999 first; the plan puts priority "first" before it
+    table = exception_table([a, earlier], {"first": "First", CALLS_999.priority: "Answer"})
+    assert table["Priority"].tolist() == ["First", "Answer"]
+    assert table["Measure"].tolist() == ["Other calls", CALLS_999.title]

@@ -22,6 +22,7 @@ from pcc_report import lineage
 from pcc_report.measures import MeasureAssessment
 from pcc_report.present import text
 from pcc_report.rating_wording import exception_sentence
+from pcc_report.tables import plan_ordered
 from pcc_report.verdicts import verdict
 
 if TYPE_CHECKING:
@@ -45,9 +46,10 @@ CAPTION = "Measures that need the panel's attention"
 def exception_table(
     assessments: list[MeasureAssessment], priorities: dict[str, str]
 ) -> pd.DataFrame:
-    """One row per exception, in the assessments' (catalogue) order: priority, measure, why."""
+    """One row per exception, grouped by plan priority as the Part 2 table is (plan order, then
+    catalogue order): priority, measure, why."""
     rows = []
-    for a in assessments:
+    for a in plan_ordered(assessments, priorities)[0]:
         v = verdict(a)
         if v.exception:
             m = a.measure

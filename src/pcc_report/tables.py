@@ -104,9 +104,11 @@ def format_change(measure: Measure, comparison: Comparison) -> str:
     return text + (f" ({INCOMPLETE})" if comparison.incomplete else "")
 
 
-def _ordered(
+def plan_ordered(
     assessments: Iterable[MeasureAssessment], priorities: Mapping[str, str] | None
 ) -> tuple[list[MeasureAssessment], dict[str, str]]:
+    """The assessments grouped by plan priority (plan order, then catalogue order), and the
+    priorities' titles: every table grouped by priority lists its groups in this order."""
     titles = dict(plan_priorities() if priorities is None else priorities)
     rank = {pid: i for i, pid in enumerate(titles)}
     items = list(assessments)
@@ -135,7 +137,7 @@ def part2_table(
     Display strings by default; ``raw=True`` gives the same rows as numbers and codes for the
     CSV audit trail. ``priorities`` maps priority id -> title (default: config/plan.yml).
     """
-    items, titles = _ordered(assessments, priorities)
+    items, titles = plan_ordered(assessments, priorities)
     if raw:
         rows = [
             {
@@ -229,7 +231,7 @@ def dashboard_table(
     reconciled reading before the separate views. ``raw=True`` gives numbers and codes for
     the CSV audit trail.
     """
-    items, titles = _ordered(assessments, priorities)
+    items, titles = plan_ordered(assessments, priorities)
     if raw:
         rows = []
         for a in items:
