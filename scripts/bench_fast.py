@@ -4,10 +4,8 @@ Targets on the 2-core reference machine: unchanged draft rebuild <= 3 s; narrati
 <= 6 s for HTML and PDF; ``run-all`` of every force's 2023-24 Q4 in ../shared/data in
 <= 6 minutes. Each draft line says what was executed and what reused: the sections (the
 section cache), validation (pcc_report.checked_inputs) and each book builder
-(pcc_report.book_reuse). The narrative-only edit is an edit of a page the book alone reads
-(the static page ``method.md``, in a copy of ``book/``): analyst narrative files are placed
-in the book folder at the book stage in the same way, and reach the same code path; when the
-narrative feature (issue 11) is merged, edit a narrative file here instead.
+(pcc_report.book_reuse). The narrative-only edit adds a sentence to the demonstration's
+Part 1 narrative of one priority (placed at the book stage: no section re-runs).
 Called by scripts/bench.py (``make bench``); ``BENCH_SKIP_RUN_ALL=1`` skips the fan-out.
 """
 
@@ -15,12 +13,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 import time
 from pathlib import Path
 
-from pcc_report import book, demo, fanout
+from pcc_report import demo, fanout
 from pcc_report.build import RunRequest
 from pcc_report.drafts import draft_report
 from pcc_report.manifest import MANIFEST_NAME
@@ -31,7 +28,7 @@ SEQUENTIAL_SUBSET = 4
 
 def _draft(data: Path, out: Path, html_only: bool = False) -> tuple[float, str, dict]:
     request = RunRequest(force="demoshire", quarter="2022-23-Q2", police_uk=data / "police-uk",
-                         returns=data / "returns", out=out)
+                         returns=data / "returns", out=out, narrative=data / "narrative")
     said: list[str] = []
     start = time.perf_counter()
     result = draft_report(request, progress=said.append, html_only=html_only)
@@ -46,28 +43,24 @@ def _draft(data: Path, out: Path, html_only: bool = False) -> tuple[float, str, 
     return seconds, counts, stages
 
 
-def _edit_page(pages: Path, number: int) -> None:
-    page = pages / "method.md"
+def _edit_narrative(narrative: Path, number: int) -> None:
+    page = narrative / "part1" / "tackle-crime.md"
     page.write_text(page.read_text() + f"\n\nAn analyst's added sentence, edit {number}.\n")
 
 
 def drafts_bench() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        data, out, pages = Path(folder) / "data", Path(folder) / "reports", Path(folder) / "book"
+        data, out = Path(folder) / "data", Path(folder) / "reports"
         demo.generate(data)
-        shutil.copytree(book.BOOK_DIR, pages)
-        book.BOOK_DIR = pages  # the book's own pages, editable here (see the docstring)
-        book.LATEX_TEMPLATES = tuple(pages / p.relative_to(p.parents[1])
-                                     for p in book.LATEX_TEMPLATES)
         os.environ.pop("PCC_REPORT_CACHE", None)
         runs = [("first draft (cold caches), HTML and PDF", None, False),
                 ("unchanged draft rebuild, HTML and PDF (target <= 3 s)", None, False),
                 ("unchanged draft rebuild, --html-only", None, True),
-                ("narrative-only edit (book page), HTML and PDF (target <= 6 s)", 1, False),
-                ("narrative-only edit (book page), --html-only", 2, True)]
+                ("narrative-only edit, HTML and PDF (target <= 6 s)", 1, False),
+                ("narrative-only edit, --html-only", 2, True)]
         for label, edit, html_only in runs:
             if edit is not None:
-                _edit_page(pages, edit)
+                _edit_narrative(data / "narrative", edit)
             seconds, counts, stages = _draft(data, out, html_only)
             print(f"\n{label}: {seconds:.2f} s\n  ({counts})")
             for name, stage_seconds in stages.items():
