@@ -105,8 +105,21 @@ def test_priority_pages_follow_the_may_2013_change_like_for_like(built, history)
 def test_zip_and_folder_give_identical_tables(built) -> None:
     folder, archive = _tables(built["folder"]), _tables(built["zip"])
     assert list(folder) == list(archive) and folder
+    # the front sheet's evidence digest covers the inputs as recorded: the zip, or the files
+    digests = [t["front-sheet.csv"].set_index(t["front-sheet.csv"].columns[0]).loc[
+        "Report digest"].iloc[0] for t in (folder, archive)]
+    assert digests[0] != digests[1]
+    for tables in (folder, archive):
+        sheet = tables["front-sheet.csv"]
+        tables["front-sheet.csv"] = sheet[sheet.iloc[:, 0] != "Report digest"]
+    # each file of the folder is hashed; inside the zip the archive as a whole is (audit-inputs)
+    assert folder["input-files.csv"]["sha256"].str.fullmatch("[0-9a-f]{64}").all()
+    assert archive["input-files.csv"]["sha256"].isna().all()
+    for tables in (folder, archive):
+        tables["input-files.csv"] = tables["input-files.csv"].drop(columns="sha256")
     for name in folder:
-        pd.testing.assert_frame_equal(folder[name], archive[name], obj=name)
+        pd.testing.assert_frame_equal(folder[name].reset_index(drop=True),
+                                      archive[name].reset_index(drop=True), obj=name)
     assert (built["folder"] / "data" / "street_monthly.parquet").read_bytes() == (
         built["zip"] / "data" / "street_monthly.parquet").read_bytes()
     page = (built["zip"] / "validation" / "validation.json").read_text()

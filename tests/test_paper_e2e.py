@@ -78,10 +78,24 @@ def test_the_main_paper_is_short_and_its_paragraphs_are_numbered(paper) -> None:
     start = next(p.number for p in pages[2:] if "Appendix A:" in _flat(p.text))
     assert start <= MAIN_PAPER_PAGES, f"the appendices start on page {start}"
     assert start < len(pages) / 2  # the detail is appended, not in the body
-    # numbered body paragraphs 1, 2, 3 ... in order through the main paper, none after it
-    numbers = [int(w.text[:-1]) for p in pages[2 : start - 1] for w in p.body_words()
-               if re.fullmatch(r"\d+\.", w.text) and w is _line_start(p, w)]
+    # numbered body paragraphs 1, 2, 3 ... in order through the main paper (the front pages
+    # included: the summary's paragraphs lead), the contents page left out
+    body = [p for p in pages[: start - 1] if "Contents" not in _flat(p.text)[:80]]
+    numbers = [int(w.text[:-1]) for p in body for w in _paragraph_numbers(p)]
     assert numbers[:3] == [1, 2, 3] and numbers == sorted(numbers), numbers
+
+
+def _paragraph_numbers(page) -> list:
+    """Words "N." that open a line at the text's left edge in body type: paragraph numbers
+    (a numbered heading is set larger; a numbered list item is indented)."""
+    words = page.body_words()
+    if not words:
+        return []
+    left = min(w.x0 for w in words)
+    heights = sorted(round(w.y1 - w.y0, 1) for w in words)
+    body_height = heights[len(heights) // 2]  # most words are body type
+    return [w for w in words if re.fullmatch(r"\d{1,3}\.", w.text) and abs(w.x0 - left) < 1
+            and w.y1 - w.y0 <= body_height + 0.5 and w is _line_start(page, w)]
 
 
 def _line_start(page, word):
