@@ -361,14 +361,19 @@ def metadata(record: dict, cell: int | None) -> dict:
     return {METADATA_KEY: {"lineage": record, "execution_count": cell}}
 
 
-def details_html(record: dict, cell: int | None) -> str:
-    """The HTML book's "Where this comes from" disclosure under a table or chart."""
+def details_html(record: dict) -> str:
+    """The HTML book's "Where this comes from" disclosure under a table or chart.
+
+    It names no cell number: a running cell's execution count is not the notebook's (papermill
+    and nbval count differently), so the page would differ on re-execution; the cell is in
+    ``data/lineage.json``, read from the executed notebook at the collect stage.
+    """
     esc = html.escape
     parts = [f'<details class="pcc-lineage"><summary>Where this comes from '
              f'(id <code>{esc(record["id"])}</code>)</summary>']
-    made = f"code cell In [{cell}] of this page's notebook" if cell else "this page's notebook"
-    parts.append(f"<p>Made by {made} (the executed copy is in the report's notebooks folder); "
-                 f"the full chain is in data/{LINEAGE_FILE}.</p>")
+    parts.append("<p>Made by this page's notebook (the executed copy is in the report's "
+                 f"notebooks folder); the full chain, with its cell, is in "
+                 f"data/{LINEAGE_FILE}.</p>")
     if record.get("measures"):
         parts.append(f"<p>Measures: {esc(', '.join(record['measures']))}</p>")
     parts.append(f"<p>Filter on the monthly table: {esc(record.get('filter', ''))}</p>")

@@ -180,7 +180,7 @@ class Outputs:
         return Markdown(
             f":::{{figure}} {path.as_posix()}\n:alt: {alt_text}\n:name: fig-{name}\n\n"
             f"{md_escape(caption)} (id {md_escape(record['id'])})\n:::\n\n"
-            f"```{{raw}} html\n{lineages.details_html(record, cell)}\n```\n",
+            f"```{{raw}} html\n{lineages.details_html(record)}\n```\n",
             metadata=lineages.metadata(record, cell),
         )
 

@@ -183,7 +183,7 @@ class DisplayTable:
             f'<table class="table pcc-table" id="tbl-{esc(self.name)}">'
             f"<caption>{caption}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table></div>"
-        ) + (details_html(self.lineage, self.cell) if self.lineage else "")
+        ) + (details_html(self.lineage) if self.lineage else "")
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> tuple:
         """No data of its own (the HTML and LaTeX come from the methods around): the lineage
