@@ -63,6 +63,17 @@ def test_a_failing_force_reports_its_outcome_and_others_still_run(tmp_path: Path
     assert "0 of 2 forces built" in table and "unusable inputs" in table
 
 
+def test_a_warm_forked_force_process_is_what_a_new_run_process_is(tmp_path: Path) -> None:
+    """The fork-server process (run-all locally) and a new ``pcc-report run`` process (Dask
+    workers) give the same outcome, message and exit code; both measure their memory."""
+    root = _root(tmp_path, ["alpha"])
+    args = _failing_jobs(root)["alpha"]
+    warm, new = fanout.build_force_warm("alpha", args), fanout.build_force("alpha", args)
+    assert (warm.exit_code, warm.last_line, warm.report) == (new.exit_code, new.last_line, None)
+    assert warm.exit_code == 2 and str(root / "alpha") in warm.last_line
+    assert warm.peak_rss_mb > 50 and new.peak_rss_mb > 50  # a Python process with pandas
+
+
 def test_run_all_exit_code_says_whether_every_force_was_built(tmp_path: Path, capsys) -> None:
     root = _root(tmp_path, ["alpha"])
     code = main(["run-all", "--quarter", "2023-24-Q4", "--police-uk", str(root),
