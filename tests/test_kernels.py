@@ -1,9 +1,8 @@
 """The kernel fork server: forked kernels give a fresh kernel's bytes, and never outlive a build.
 
 Sections here are small real templates run by papermill through ``execution.execute_section``,
-once in kernels forked from the server and once in fresh kernels (the server refused with
-``kernels.supported``, the fallback path); the e2e test does the same for a real report
-template with figures.
+once in kernels forked from the server and once in fresh kernels (``os.fork`` taken away: the
+fallback path); the e2e test does the same for a real report template with figures.
 """
 
 from __future__ import annotations
@@ -73,7 +72,8 @@ def _run(section: Section, templates: Path, root: Path) -> Path:
 
 
 def _fresh_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(kernels, "supported", lambda: "refused by the test")
+    """A platform without fork(): the server is not started, sections start fresh kernels."""
+    monkeypatch.delattr(os, "fork")
 
 
 def _gone(pid: int, seconds: float = 30.0) -> bool:
@@ -129,8 +129,8 @@ def test_a_forked_kernel_writes_the_bytes_a_fresh_kernel_writes(
     outputs = json.loads(forked.read_text())["cells"][-1]["outputs"]
     assert {"text/html", "image/png"} <= {kind for o in outputs for kind in o.get("data", {})}
     assert json.loads(forked.read_text())["metadata"]["kernelspec"]["name"] == "python3"
-    assert lines == ["      kernel fork server unavailable (refused by the test): "
-                     "sections start fresh kernels"]
+    assert lines == ["      kernel fork server unavailable (no fork() or Unix sockets on this "
+                     "platform): sections start fresh kernels"]
 
 
 def test_the_server_stops_with_the_block_and_leaves_nothing(tmp_path: Path) -> None:
@@ -163,6 +163,22 @@ def test_killing_the_launcher_kills_its_kernel(tmp_path: Path) -> None:
         thread.join()
     assert len(caught) == 1 and isinstance(caught[0], ReportError)
     assert str(caught[0]) == "section sleeper: its kernel died while a cell ran"
+
+
+def test_an_interrupt_sent_to_the_launcher_reaches_its_kernel(tmp_path: Path) -> None:
+    """jupyter_client interrupts a kernel with SIGINT to its process group: the launcher's."""
+    marker = tmp_path / "pid"
+    code = f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(120)\n"
+    section = _template(tmp_path / "templates", "sleeper", code)
+    with build_environment(progress=lambda line: None):
+        thread, caught = _in_thread(lambda: _run(section, tmp_path / "templates", tmp_path / "r"))
+        _wait_for(marker, thread)
+        (launcher,) = [p for p in psutil.Process().children()
+                       if "launch" in p.cmdline() and "pcc_report.kernels" in p.cmdline()]
+        os.killpg(launcher.pid, signal.SIGINT)
+        thread.join()
+    assert len(caught) == 1 and not isinstance(caught[0], ReportError)  # the cell's own error
+    assert execution.notebook_error(caught[0]).splitlines()[-1].startswith("KeyboardInterrupt")
 
 
 def test_a_server_that_dies_mid_section_fails_it_with_a_report_error(tmp_path: Path) -> None:

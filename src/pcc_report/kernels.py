@@ -47,22 +47,10 @@ from pathlib import Path
 #: libraries, then what ``IPKernelApp`` imports as it starts: its debugger, history, magics).
 #: None of them changes global state when imported (seaborn sets no theme since 0.8).
 PRELOAD = (
-    "numpy",
-    "pandas",
-    "matplotlib",
-    "matplotlib.pyplot",
-    "seaborn",
-    "IPython",
-    "IPython.display",
-    "ipykernel.kernelapp",
-    "ipykernel.ipkernel",
-    "ipykernel.debugger",
-    "IPython.core.debugger",
-    "IPython.core.completerlib",
-    "IPython.extensions.storemagic",
-    "sqlite3",
-    "tornado.platform.asyncio",
-    "tornado.queues",
+    "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "IPython", "IPython.display",
+    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger",
+    "IPython.core.completerlib", "IPython.extensions.storemagic", "sqlite3",
+    "tornado.platform.asyncio", "tornado.queues",
 )
 
 #: Seconds the build waits for the server's imports before it gives up on it.
@@ -146,8 +134,7 @@ class ForkServer:
 
     def _stopped(self) -> str:
         code = self._proc.poll()
-        return "the kernel fork server stopped" + (f" (exit code {code})" if code is not None
-                                                   else "")
+        return "the kernel fork server stopped" + ("" if code is None else f" (exit code {code})")
 
     def _kill(self) -> None:
         with contextlib.suppress(OSError):
@@ -161,10 +148,8 @@ _active: ForkServer | None = None
 
 def supported() -> str | None:
     """Why this platform cannot fork warm kernels, or None when it can."""
-    if not hasattr(os, "fork") or not hasattr(socket, "AF_UNIX"):
-        return "no fork() on this platform"
-    if not hasattr(socket, "send_fds"):
-        return "no socket.send_fds in this Python"
+    if not (hasattr(os, "fork") and hasattr(socket, "AF_UNIX") and hasattr(socket, "send_fds")):
+        return "no fork() or Unix sockets on this platform"
     return None
 
 
@@ -403,20 +388,14 @@ def _global_state() -> str:
     ])
 
 
-def _thread_count() -> int:
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        return threading.active_count()
-
-
 def serve(address: str, notebooks_dir: Path | None = None) -> int:
     """Import, say ``ready`` on stdout, then fork a kernel per request until stdin closes."""
     if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
         del sys.path[0]  # as ipykernel_launcher does: the server's folder is no kernel's
     try:
         _preload(notebooks_dir)
-        threads = _thread_count()
+        tasks = Path("/proc/self/task")  # native threads too (threading sees only its own)
+        threads = len(list(tasks.iterdir())) if tasks.is_dir() else threading.active_count()
         if threads > 1:
             raise RuntimeError(f"{threads} threads after the imports; forking would be unsafe")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -612,8 +591,7 @@ def main(argv: list[str]) -> int:
         return serve(argv[1], Path(argv[2]) if len(argv) > 2 else None)
     if len(argv) >= 2 and argv[0] == "launch":
         return launch(argv[1], argv[2:])
-    print("usage: python -m pcc_report.kernels serve SOCKET [NOTEBOOKS_DIR] | "
-          "launch SOCKET ARGS...", file=sys.stderr)
+    print("usage: python -m pcc_report.kernels serve|launch SOCKET ...", file=sys.stderr)
     return 2
 
 
