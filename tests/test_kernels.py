@@ -147,18 +147,31 @@ def test_the_server_stops_with_the_block_and_leaves_nothing(tmp_path: Path) -> N
     assert _gone(pid)
 
 
-def test_killing_the_launcher_kills_its_kernel(tmp_path: Path) -> None:
+def _start_sleeper(tmp_path: Path) -> tuple[Section, threading.Thread, list[BaseException], int]:
+    """A section whose cell sleeps, run in a thread: (section, thread, its exception, kernel pid).
+
+    Returns once the kernel is in the cell. Call it inside :func:`build_environment`.
+    """
     marker = tmp_path / "pid"
     code = f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(120)\n"
     section = _template(tmp_path / "templates", "sleeper", code)
+    thread, caught = _in_thread(lambda: _run(section, tmp_path / "templates", tmp_path / "r"))
+    return section, thread, caught, _wait_for(marker, thread)
+
+
+def _launcher() -> psutil.Process:
+    """The one kernel launcher this test process has started."""
+    (launcher,) = [p for p in psutil.Process().children()
+                   if "launch" in p.cmdline() and "pcc_report.kernels" in p.cmdline()]
+    return launcher
+
+
+def test_killing_the_launcher_kills_its_kernel(tmp_path: Path) -> None:
     with build_environment(progress=lambda line: None):
-        thread, caught = _in_thread(lambda: _run(section, tmp_path / "templates", tmp_path / "r"))
-        kernel = _wait_for(marker, thread)
-        launchers = [p for p in psutil.Process().children()
-                     if "launch" in p.cmdline() and "pcc_report.kernels" in p.cmdline()]
-        assert len(launchers) == 1
-        assert kernel != launchers[0].pid  # the kernel is the server's child, not the launcher
-        launchers[0].kill()
+        _, thread, caught, kernel = _start_sleeper(tmp_path)
+        launcher = _launcher()
+        assert kernel != launcher.pid  # the kernel is the server's child, not the launcher
+        launcher.kill()
         assert _gone(kernel)
         thread.join()
     assert len(caught) == 1 and isinstance(caught[0], ReportError)
@@ -167,28 +180,18 @@ def test_killing_the_launcher_kills_its_kernel(tmp_path: Path) -> None:
 
 def test_an_interrupt_sent_to_the_launcher_reaches_its_kernel(tmp_path: Path) -> None:
     """jupyter_client interrupts a kernel with SIGINT to its process group: the launcher's."""
-    marker = tmp_path / "pid"
-    code = f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(120)\n"
-    section = _template(tmp_path / "templates", "sleeper", code)
     with build_environment(progress=lambda line: None):
-        thread, caught = _in_thread(lambda: _run(section, tmp_path / "templates", tmp_path / "r"))
-        _wait_for(marker, thread)
-        (launcher,) = [p for p in psutil.Process().children()
-                       if "launch" in p.cmdline() and "pcc_report.kernels" in p.cmdline()]
-        os.killpg(launcher.pid, signal.SIGINT)
+        _, thread, caught, _ = _start_sleeper(tmp_path)
+        os.killpg(_launcher().pid, signal.SIGINT)
         thread.join()
     assert len(caught) == 1 and not isinstance(caught[0], ReportError)  # the cell's own error
     assert execution.notebook_error(caught[0]).splitlines()[-1].startswith("KeyboardInterrupt")
 
 
 def test_a_server_that_dies_mid_section_fails_it_with_a_report_error(tmp_path: Path) -> None:
-    marker = tmp_path / "pid"
-    code = f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(120)\n"
-    section = _template(tmp_path / "templates", "sleeper", code)
     with build_environment(progress=lambda line: None):
         server = kernels._active
-        thread, caught = _in_thread(lambda: _run(section, tmp_path / "templates", tmp_path / "r"))
-        kernel = _wait_for(marker, thread)
+        section, thread, caught, kernel = _start_sleeper(tmp_path)
         os.kill(server._proc.pid, signal.SIGKILL)
         thread.join()
         assert _gone(kernel)  # no orphan kernel
