@@ -505,7 +505,7 @@ def run_report(request: RunRequest, progress: Progress = _stderr,
     publish.check_output_folder(request.out)
     signer = signing.configured_signer([PROJECT_ROOT, Path(request.out)])
     narrative = _narrative(request, quarter)
-    with build_environment(), publish.lock(request.out, request.force, str(quarter)):
+    with build_environment(progress), publish.lock(request.out, request.force, str(quarter)):
         for dead in publish.clean_dead_staging(request.out, request.force, str(quarter)):
             progress(f"Removed the staging folder of an interrupted build: {dead}")
         reservation = publish.reserve(

@@ -14,11 +14,13 @@ import copy
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pcc_report import kernels
 from pcc_report.config import PROJECT_ROOT
+from pcc_report.errors import ReportError
 from pcc_report.present import md_escape
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
@@ -31,25 +33,40 @@ BUILD_ENV = {
     "PYTHONHASHSEED": "0",
     "SOURCE_DATE_EPOCH": "0",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    # No thread started by imports: the kernel fork server (kernels.py) must be single-threaded
+    # when it forks. One BLAS/OpenMP thread per process (forces built in parallel would
+    # oversubscribe the cores anyway), and no jemalloc purging thread in pyarrow (which pandas
+    # imports); neither changes a result.
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "JE_ARROW_MALLOC_CONF": "background_thread:false",
 }
+
+#: Seconds a kernel may take to start, and one cell to run, before the section fails (a hung
+#: kernel must fail its section with a message, never stall the build).
+START_TIMEOUT = 60
+EXECUTION_TIMEOUT = 600
 
 #: The cell id given to papermill's injected-parameters cell (papermill makes a random one).
 INJECTED_CELL_ID = "injected-parameters"
 
 
 @contextlib.contextmanager
-def build_environment() -> Iterator[None]:
+def build_environment(progress: Callable[[str], None] | None = None) -> Iterator[None]:
     """:data:`BUILD_ENV` in this process's environment for the ``with`` block, then restored.
 
     The one way the build environment reaches child processes: kernels (started by
     papermill's threads), jupyter-book with Sphinx and pdflatex, nbval all inherit the
     process environment, so setting it here covers every one of them, for a build and for
-    verify's re-execution alike.
+    verify's re-execution alike. The kernel fork server (:mod:`pcc_report.kernels`) is
+    started here, in that environment, and stopped at the end of the block; ``progress``
+    hears once if it cannot run.
     """
     saved = {key: os.environ.get(key) for key in BUILD_ENV}
     os.environ.update(BUILD_ENV)
     try:
-        yield
+        with kernels.serving(progress, NOTEBOOKS_DIR):
+            yield
     finally:
         for key, value in saved.items():
             if value is None:
@@ -110,19 +127,57 @@ def execute_section(
         encoding="utf-8",
     )
     output = Path(book_dir) / f"{section.name}.ipynb"
-    pm.execute_notebook(
-        str(staged_input),
-        str(output),
-        parameters=section.parameters,
-        kernel_name="python3",
-        progress_bar=False,
-        report_mode=False,
-        log_output=False,
-        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        resources={"metadata": {"path": str(Path(book_dir).absolute())}},
-    )
+    stopped = kernels.failure()
+    if stopped is not None:
+        raise ReportError(f"section {section.name}: {stopped}")
+    manager = kernels.manager_class()
+    try:
+        pm.execute_notebook(
+            str(staged_input),
+            str(output),
+            parameters=section.parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            report_mode=False,
+            log_output=False,
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            resources={"metadata": {"path": str(Path(book_dir).absolute())}},
+            start_timeout=START_TIMEOUT,
+            execution_timeout=EXECUTION_TIMEOUT,
+            **({"kernel_manager_class": manager} if manager is not None else {}),
+        )
+    except Exception as exc:
+        failure = _kernel_failure(section, exc)
+        if failure is None:
+            raise
+        raise failure from exc
     scrub_notebook(output)
     return time.perf_counter() - start
+
+
+def _kernel_failure(section: Section, exc: Exception) -> ReportError | None:
+    """A one-line ReportError for a section whose kernel failed (not one of its cells).
+
+    A cell's own exception (papermill's execution error) is left as it is: its last lines
+    are the message (:func:`notebook_error`).
+    """
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return None
+    stopped = kernels.failure()
+    if stopped is not None:
+        return ReportError(f"section {section.name}: {stopped} while the section ran")
+    if isinstance(exc, CellTimeoutError):
+        return ReportError(f"section {section.name}: a cell ran longer than "
+                           f"{EXECUTION_TIMEOUT} s (the execution timeout) and was stopped")
+    if isinstance(exc, DeadKernelError):
+        return ReportError(f"section {section.name}: its kernel died while a cell ran")
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, RuntimeError) and first.startswith("Kernel "):
+        return ReportError(f"section {section.name}: its kernel did not start ({first})")
+    return None
 
 
 def notebook_error(exc: Exception) -> str:

@@ -432,7 +432,7 @@ def _check_reexecution(
         os.chdir(work.parent)
     workers = max(1, min(len(entries), os.cpu_count() or 1))
     outcomes: dict[str, _SectionOutcome] = {}
-    with build_environment(), ThreadPoolExecutor(max_workers=workers) as pool:
+    with build_environment(progress), ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(_reexecute, e, report_dir, work, templates_dir) for e in entries]
         for future in as_completed(futures):
             outcome = future.result()

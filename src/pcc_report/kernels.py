@@ -1,0 +1,599 @@
+"""Warm kernels: a fork server that has imported everything, forking one kernel per section.
+
+A section's fresh kernel spends about 3.5 CPU-seconds importing pandas, matplotlib, seaborn,
+IPython and ipykernel before it runs a line of the section; with 17 sections that is most of a
+build's CPU time. So :func:`serving` (entered by ``execution.build_environment``) starts one
+server process per build or verify, in the build environment, that imports those modules (and the
+libraries the templates' ``pcc_report`` modules import) once, then forks a child per request that
+becomes an ordinary ipykernel (``IPKernelApp`` with the given connection file, folder,
+environment and arguments). A forked kernel executes a notebook exactly as a fresh one does:
+the same code, modules and environment (tests/test_kernels.py compares the bytes).
+
+What jupyter_client starts for a section is :func:`launch`, a tiny launcher importing nothing
+heavy (:class:`ForkKernelManager` swaps ``python -m ipykernel_launcher`` for it, so the
+notebook's kernelspec stays ``python3``). The launcher passes its stdin/stdout/stderr to the
+server (``socket.send_fds``) so the kernel writes where a fresh kernel would, relays SIGINT and
+SIGTERM to the kernel, and exits with its exit code. No kernel outlives its launcher: when the
+launcher's connection closes (it exited or was killed) the server kills the kernel's process
+group; a kernel whose server dies exits itself (ipykernel's parent poller), and the server
+itself exits when the build's pipe to it closes, killing its kernels.
+
+Forking is only safe from a single-threaded process, so the server refuses to serve if its
+imports started threads (``execution.BUILD_ENV`` sets ``OPENBLAS_NUM_THREADS=1``). Where the
+server cannot run (no ``fork``, an import failure) sections start fresh kernels, as before, and
+the build says so once. This module imports only the standard library at the top: it is also
+the launcher.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+#: Imported by the server before it forks: what every section's kernel needs (the sections'
+#: libraries, then what ``IPKernelApp`` imports as it starts: its debugger, history, magics).
+#: None of them changes global state when imported (seaborn sets no theme since 0.8).
+PRELOAD = (
+    "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "IPython", "IPython.display",
+    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger",
+    "IPython.core.completerlib", "IPython.extensions.storemagic", "sqlite3",
+    "tornado.platform.asyncio", "tornado.queues",
+)
+
+#: Seconds the build waits for the server's imports before it gives up on it.
+READY_TIMEOUT = 180.0
+
+#: The launcher's exit code when it cannot reach the server or the server stopped.
+EX_SERVER = 70
+
+_LENGTH = struct.Struct("!I")
+
+
+# --------------------------------------------------------------------------------------------
+# The build's side: starting, asking and stopping the server
+
+
+class ForkServer:
+    """One running server process, owned by the build (or verify) that started it."""
+
+    def __init__(self, folder: Path, proc: subprocess.Popen, progress: Callable[[str], None]):
+        self.folder = folder
+        self.address = str(folder / "kernels.sock")
+        self._proc = proc
+        self._progress = progress
+        self._lock = threading.Lock()
+        self._ready: bool | None = None
+
+    @classmethod
+    def start(cls, progress: Callable[[str], None],
+              notebooks_dir: Path | None = None) -> ForkServer:
+        """Start the server process; it imports in the background while the build goes on."""
+        folder = Path(tempfile.mkdtemp(prefix="pcc-kernels-"))
+        command = [sys.executable, "-m", "pcc_report.kernels", "serve",
+                   str(folder / "kernels.sock")]
+        if notebooks_dir is not None:
+            command.append(str(notebooks_dir))
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=folder, start_new_session=True,
+        )
+        return cls(folder, proc, progress)
+
+    def ready(self) -> bool:
+        """Whether the server serves (waiting for its imports); says once if it does not."""
+        with self._lock:
+            if self._ready is None:
+                line = self._read_line(READY_TIMEOUT)
+                self._ready = line == "ready"
+                if not self._ready:
+                    reason = line.removeprefix("error ") if line else self._stopped()
+                    self._progress(f"      kernel fork server unavailable ({reason}): "
+                                   "sections start fresh kernels")
+                    self._kill()
+            return self._ready
+
+    def failure(self) -> str | None:
+        """Why a server that was serving no longer is, or None while it runs."""
+        if self._ready and self._proc.poll() is not None:
+            return self._stopped()
+        return None
+
+    def stop(self) -> None:
+        """Close the pipe (the server kills its kernels and exits), wait, remove the socket."""
+        if self._ready:
+            with contextlib.suppress(OSError):
+                self._proc.stdin.close()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._kill()
+        else:
+            self._kill()
+        with contextlib.suppress(OSError):
+            self._proc.stdout.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _read_line(self, timeout: float) -> str:
+        readable, _, _ = select.select([self._proc.stdout], [], [], timeout)
+        if not readable:
+            return f"error no answer within {timeout:.0f} s"
+        return self._proc.stdout.readline().decode("utf-8", "replace").strip()
+
+    def _stopped(self) -> str:
+        code = self._proc.poll()
+        return "the kernel fork server stopped" + ("" if code is None else f" (exit code {code})")
+
+    def _kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self._proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._proc.wait(timeout=10)
+
+
+_active: ForkServer | None = None
+
+
+def supported() -> str | None:
+    """Why this platform cannot fork warm kernels, or None when it can."""
+    if not (hasattr(os, "fork") and hasattr(socket, "AF_UNIX") and hasattr(socket, "send_fds")):
+        return "no fork() or Unix sockets on this platform"
+    return None
+
+
+@contextlib.contextmanager
+def serving(progress: Callable[[str], None] | None = None,
+            notebooks_dir: Path | None = None) -> Iterator[None]:
+    """A fork server for the ``with`` block (the one already running, when nested).
+
+    Started in the caller's current environment, which is why ``execution.build_environment``
+    enters this after it has set the build environment: the server's imports see exactly
+    what a fresh kernel's would. Stopped at the end of the block, also on error or Ctrl-C.
+    """
+    global _active
+    if _active is not None:
+        yield
+        return
+    say = progress or (lambda line: print(line, file=sys.stderr))
+    reason = supported()
+    if reason is not None:
+        say(f"      kernel fork server unavailable ({reason}): sections start fresh kernels")
+        yield
+        return
+    server = ForkServer.start(say, notebooks_dir)
+    _active = server
+    try:
+        yield
+    finally:
+        _active = None
+        server.stop()
+
+
+def manager_class() -> type | None:
+    """The kernel manager class for a section: forking from the active server, or None."""
+    server = _active
+    if server is None or not server.ready():
+        return None
+    return _manager_for(server.address)
+
+
+def failure() -> str | None:
+    """Why the active server stopped serving mid-build, or None."""
+    server = _active
+    return server.failure() if server is not None else None
+
+
+@functools.cache
+def _manager_for(address: str) -> type:
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ForkKernelManager(AsyncKernelManager):
+        """nbclient's default kernel manager, starting :func:`launch` instead of ipykernel.
+
+        Only the command changes: connection file, folder, environment, signals, shutdown
+        and the kernelspec (``python3``, recorded in the notebook) are jupyter_client's own.
+        """
+
+        fork_address = address
+
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            cmd = super().format_kernel_cmd(extra_arguments)
+            if cmd[1:3] != ["-m", "ipykernel_launcher"]:
+                return cmd  # not an ipykernel spec: started as jupyter_client would
+            return [sys.executable, "-m", "pcc_report.kernels", "launch", self.fork_address,
+                    *cmd[3:]]
+
+    return ForkKernelManager
+
+
+# --------------------------------------------------------------------------------------------
+# The launcher: what jupyter_client starts as "the kernel"
+
+
+def launch(address: str, argv: list[str]) -> int:
+    """Ask the server at ``address`` for a kernel with ``argv``; wait for it; its exit code."""
+    kernel: list[int] = []
+    pending: list[int] = []
+
+    def relay(signum: int, _frame: object) -> None:
+        if kernel:
+            with contextlib.suppress(OSError):
+                os.kill(kernel[0], signum)
+        else:
+            pending.append(signum)
+
+    signal.signal(signal.SIGINT, relay)
+    signal.signal(signal.SIGTERM, relay)
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(address)
+        payload = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)})
+        _send_request(conn, payload.encode("utf-8"), _standard_fds())
+        answers = conn.makefile("rb")
+        kernel.append(int(json.loads(answers.readline())["pid"]))
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"pcc-report: the kernel fork server at {address} gave no kernel ({exc})",
+              file=sys.stderr)
+        return EX_SERVER
+    for signum in pending:
+        relay(signum, None)
+    try:
+        line = answers.readline()
+        code = int(json.loads(line)["exit"])
+    except (OSError, ValueError, KeyError):
+        with contextlib.suppress(OSError):  # the server died: its kernel must not live on
+            os.killpg(kernel[0], signal.SIGKILL)
+        print("pcc-report: the kernel fork server stopped while its kernel ran", file=sys.stderr)
+        return EX_SERVER
+    return code if code >= 0 else 128 - code
+
+
+def _standard_fds() -> list[int]:
+    """fds 0, 1, 2 to hand to the kernel; /dev/null in place of any that is closed."""
+    fds = []
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+            fds.append(fd)
+        except OSError:
+            fds.append(os.open(os.devnull, os.O_RDWR))
+    return fds
+
+
+def _send_request(conn: socket.socket, payload: bytes, fds: list[int]) -> None:
+    message = _LENGTH.pack(len(payload)) + payload
+    sent = socket.send_fds(conn, [message], fds)
+    conn.sendall(message[sent:])
+
+
+# --------------------------------------------------------------------------------------------
+# The server
+
+
+def template_modules(notebooks_dir: Path) -> list[str]:
+    """The modules the templates' code cells import (``from a import b`` gives a and a.b)."""
+    import ast
+
+    names: set[str] = set()
+    for path in sorted(Path(notebooks_dir).glob("*.ipynb")):
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            if cell.get("cell_type") != "code":
+                continue
+            try:
+                tree = ast.parse("".join(cell.get("source", "")))
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.add(node.module)
+                    names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return sorted(names)
+
+
+def _preload(notebooks_dir: Path | None) -> None:
+    """Import :data:`PRELOAD`, then the libraries the templates' own modules import.
+
+    The ``pcc_report`` modules themselves are not imported: some change global state when
+    imported (``charts`` sets the seaborn theme), which a fresh kernel of a template that
+    does not import them would not have. The third-party modules they pull in are found in
+    a forked probe and imported here, in the order they were; a library whose import
+    changed matplotlib, pandas, numpy or warnings settings stops the server (fresh kernels).
+    """
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    if notebooks_dir is None:
+        return
+    baseline = _global_state()
+    for name in _libraries_of(template_modules(notebooks_dir)):
+        with contextlib.suppress(Exception):  # left to fail, if it does, in the section
+            importlib.import_module(name)
+        if _global_state() != baseline:
+            raise RuntimeError(f"importing {name} changed global library settings")
+
+
+def _libraries_of(modules: list[str]) -> list[str]:
+    """The non-``pcc_report`` modules that importing ``modules`` adds, in import order.
+
+    Found in a forked child, so that the server itself never imports a ``pcc_report``
+    module; the child's output goes to /dev/null (the server's stdout is the build's pipe).
+    """
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the probe
+        try:
+            os.close(read)
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            import importlib
+
+            before = set(sys.modules)
+            for name in modules:
+                with contextlib.suppress(Exception):
+                    importlib.import_module(name)
+            added = [name for name in list(sys.modules)
+                     if name not in before and name.split(".")[0] != "pcc_report"]
+            with os.fdopen(write, "w", encoding="utf-8") as out:
+                json.dump(added, out)
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, encoding="utf-8") as answer:
+        data = answer.read()
+    os.waitpid(pid, 0)
+    return list(json.loads(data)) if data else []
+
+
+def _global_state() -> str:
+    """What a library's import could change for every later cell, as one comparable string."""
+    import locale
+    import warnings
+
+    import matplotlib
+    import matplotlib.colors
+    import numpy
+    import pandas
+    from pandas._config import config as pandas_config
+
+    filters = repr(warnings.filters)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # reading a deprecated option warns
+        options = [(key, repr(pandas.get_option(key)))
+                   for key in sorted(pandas_config._registered_options)]
+    return repr([
+        sorted((key, repr(value)) for key, value in dict.items(matplotlib.rcParams)),
+        sorted(matplotlib.colors.ColorConverter.colors.items()),
+        options, numpy.get_printoptions(), numpy.geterr(), filters,
+        locale.setlocale(locale.LC_ALL, None), sorted(os.environ.items()), list(sys.path),
+    ])
+
+
+def serve(address: str, notebooks_dir: Path | None = None) -> int:
+    """Import, say ``ready`` on stdout, then fork a kernel per request until stdin closes."""
+    if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
+        del sys.path[0]  # as ipykernel_launcher does: the server's folder is no kernel's
+    try:
+        _preload(notebooks_dir)
+        tasks = Path("/proc/self/task")  # native threads too (threading sees only its own)
+        threads = len(list(tasks.iterdir())) if tasks.is_dir() else threading.active_count()
+        if threads > 1:
+            raise RuntimeError(f"{threads} threads after the imports; forking would be unsafe")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(address)
+        listener.listen(64)
+    except BaseException as exc:  # noqa: BLE001 - any failure means: no server, fresh kernels
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())
+        sys.stdout.write(f"error {message}\n")
+        sys.stdout.flush()
+        return 1
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    return _Server(listener).run()
+
+
+class _Server:
+    """The single-threaded loop: accept launchers, fork kernels, reap them, report exits."""
+
+    def __init__(self, listener: socket.socket):
+        import selectors
+
+        self.listener = listener
+        self.kernels: dict[int, socket.socket | None] = {}  # pid -> its launcher's connection
+        self.by_conn: dict[socket.socket, int] = {}
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_w, False)
+        self.selector = selectors.DefaultSelector()
+
+    def run(self) -> int:
+        import selectors
+
+        signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so the wakeup fd is written
+        signal.signal(signal.SIGTERM, self._terminate)
+        signal.set_wakeup_fd(self.wake_w)
+        self.selector.register(self.listener, selectors.EVENT_READ)
+        self.selector.register(sys.stdin.fileno(), selectors.EVENT_READ)
+        self.selector.register(self.wake_r, selectors.EVENT_READ)
+        try:
+            while True:
+                for key, _ in self.selector.select(timeout=5.0):
+                    if key.fileobj is self.listener:
+                        self._accept()
+                    elif key.fileobj == sys.stdin.fileno():
+                        if not os.read(sys.stdin.fileno(), 4096):
+                            return 0  # the build closed its pipe, or died
+                    elif key.fileobj == self.wake_r:
+                        with contextlib.suppress(BlockingIOError):
+                            os.read(self.wake_r, 4096)
+                    else:
+                        self._launcher_closed(key.fileobj)
+                self._reap()
+        finally:
+            self._kill_all()
+            with contextlib.suppress(OSError):
+                os.unlink(self.listener.getsockname())
+
+    def _terminate(self, _signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    def _accept(self) -> None:
+        import selectors
+
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:
+            return
+        conn.settimeout(10)
+        fds: list[int] = []
+        try:
+            request, fds = self._read_request(conn)
+            pid = os.fork()
+            if pid == 0:
+                self._become_kernel(request, fds)  # never returns
+            conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        except (OSError, ValueError, KeyError):
+            conn.close()
+            return
+        finally:
+            for fd in fds:
+                os.close(fd)
+        self.kernels[pid] = conn
+        self.by_conn[conn] = pid
+        self.selector.register(conn, selectors.EVENT_READ)
+
+    @staticmethod
+    def _read_request(conn: socket.socket) -> tuple[dict, list[int]]:
+        data, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
+        if len(fds) != 3:
+            for fd in fds:
+                os.close(fd)
+            raise ValueError("a request without its three file descriptors")
+        while len(data) < _LENGTH.size:
+            data += conn.recv(1 << 16) or b"!"  # a closed connection ends in a bad length
+        (length,) = _LENGTH.unpack_from(data)
+        while len(data) < _LENGTH.size + length:
+            chunk = conn.recv(1 << 16)
+            if not chunk:
+                raise ValueError("a request cut short")
+            data += chunk
+        request = json.loads(data[_LENGTH.size: _LENGTH.size + length])
+        return {"argv": list(request["argv"]), "cwd": str(request["cwd"]),
+                "env": dict(request["env"])}, list(fds)
+
+    def _launcher_closed(self, conn: socket.socket) -> None:
+        """The launcher exited or was killed (or sent what it never should): kill its kernel."""
+        pid = self.by_conn.pop(conn)
+        self.selector.unregister(conn)
+        conn.close()
+        self.kernels[pid] = None
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+
+    def _reap(self) -> None:
+        while self.kernels:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            conn = self.kernels.pop(pid, None)
+            if conn is not None:
+                self.by_conn.pop(conn, None)
+                self.selector.unregister(conn)
+                with contextlib.suppress(OSError):
+                    conn.sendall(json.dumps({"exit": os.waitstatus_to_exitcode(status)})
+                                 .encode() + b"\n")
+                conn.close()
+
+    def _kill_all(self) -> None:
+        for pid in list(self.kernels):
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+        for pid in list(self.kernels):
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        for conn in self.by_conn:
+            conn.close()
+
+    def _become_kernel(self, request: dict, fds: list[int]) -> None:
+        """In the forked child: become the fresh kernel ``python -m ipykernel_launcher`` is."""
+        code = 1
+        try:
+            os.setsid()  # its own process group, as jupyter_client gives a fresh kernel
+            for target, fd in enumerate(fds):
+                os.dup2(fd, target)
+            for fd in set(fds) - {0, 1, 2}:
+                os.close(fd)
+            signal.set_wakeup_fd(-1)
+            for closing in (self.listener, *self.by_conn):
+                closing.close()
+            self.selector.close()
+            os.close(self.wake_r)
+            os.close(self.wake_w)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            os.chdir(request["cwd"])
+            os.environ.clear()
+            os.environ.update(request["env"])
+            import importlib.util
+
+            spec = importlib.util.find_spec("ipykernel_launcher")
+            sys.argv = [spec.origin if spec and spec.origin else "ipykernel_launcher",
+                        *request["argv"]]
+            if "numpy" in sys.modules:  # forked children would share one random state
+                sys.modules["numpy"].random.seed()
+            from ipykernel.kernelapp import IPKernelApp
+
+            # parent_handle: ipykernel's poller ends the kernel if this server dies.
+            IPKernelApp.launch_instance(argv=request["argv"], parent_handle=os.getppid())
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except BaseException:  # noqa: BLE001 - reported on the kernel's stderr, as a crash
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            import atexit
+
+            with contextlib.suppress(BaseException):
+                atexit._run_exitfuncs()  # what a fresh kernel's interpreter runs at exit
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(BaseException):
+                    stream.flush()
+            os._exit(code)
+
+
+def main(argv: list[str]) -> int:
+    """``serve SOCKET [NOTEBOOKS_DIR]`` or ``launch SOCKET KERNEL-ARGS...``."""
+    if len(argv) >= 2 and argv[0] == "serve":
+        return serve(argv[1], Path(argv[2]) if len(argv) > 2 else None)
+    if len(argv) >= 2 and argv[0] == "launch":
+        return launch(argv[1], argv[2:])
+    print("usage: python -m pcc_report.kernels serve|launch SOCKET ...", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,269 @@
+"""The kernel fork server: forked kernels give a fresh kernel's bytes, and never outlive a build.
+
+Sections here are small real templates run by papermill through ``execution.execute_section``,
+once in kernels forked from the server and once in fresh kernels (``os.fork`` taken away: the
+fallback path); the e2e test does the same for a real report template with figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+import pytest
+
+from pcc_report import execution, kernels
+from pcc_report.errors import ReportError
+from pcc_report.execution import Section, build_environment, execute_section
+
+FIGURE_CODE = """\
+import json
+from pathlib import Path
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from IPython.display import Image, display
+
+table = pd.DataFrame({"month": ["2022-07", "2022-08", "2022-09"], "crimes": [1200, 1315, 990]})
+table["share"] = table["crimes"] / table["crimes"].sum()
+display(table)
+fig, ax = plt.subplots(figsize=(4, 3))
+sns.barplot(data=table, x="month", y="crimes", ax=ax)
+ax.set_title(f"Recorded crime in {force}")
+Path("figures").mkdir(exist_ok=True)
+fig.savefig(Path("figures") / "crimes.png", dpi=80, metadata={"Software": None})
+plt.close(fig)
+display(Image(filename="figures/crimes.png"))
+print(sorted({"b", "a", "c"}), hash("pcc") % 1000)
+"""
+
+
+def _template(folder: Path, name: str, code: str) -> Section:
+    """A template (title, parameters, ``code``) in ``folder``, and the section that runs it."""
+    cells = [
+        {"cell_type": "markdown", "id": "c0", "metadata": {}, "source": "# {title}"},
+        {"cell_type": "code", "id": "c1", "metadata": {"tags": ["parameters"]},
+         "execution_count": None, "outputs": [], "source": 'force = "demoshire"\n'},
+        {"cell_type": "code", "id": "c2", "metadata": {}, "execution_count": None,
+         "outputs": [], "source": code},
+    ]
+    nb = {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                      "language": "python"}}}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.ipynb").write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    return Section(name=name, template=f"{name}.ipynb", title=f"Section {name}",
+                   parameters={"force": "kent"}, part="main")
+
+
+def _run(section: Section, templates: Path, root: Path) -> Path:
+    """Execute ``section`` with ``root/book`` as its folder; the executed notebook's path."""
+    (root / "book").mkdir(parents=True)
+    (root / "t").mkdir()
+    execute_section(section, root / "book", root / "t", notebooks_dir=templates)
+    return root / "book" / f"{section.name}.ipynb"
+
+
+def _fresh_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A platform without fork(): the server is not started, sections start fresh kernels."""
+    monkeypatch.delattr(os, "fork")
+
+
+def _gone(pid: int, seconds: float = 30.0) -> bool:
+    """Whether process ``pid`` has ended (and been reaped: no zombie left) within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _in_thread(work: Callable[[], object]) -> tuple[threading.Thread, list[BaseException]]:
+    caught: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            caught.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, caught
+
+
+def _wait_for(path: Path, thread: threading.Thread) -> int:
+    """The pid a sleeping cell wrote to ``path`` (waiting for the kernel to get there)."""
+    while not path.exists() or not path.read_text():
+        assert thread.is_alive(), "the section ended before its cell started"
+        time.sleep(0.1)
+    return int(path.read_text())
+
+
+def test_a_forked_kernel_writes_the_bytes_a_fresh_kernel_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table, a seaborn figure (file and displayed image), set order and str hashing."""
+    section = _template(tmp_path / "templates", "figures", FIGURE_CODE)
+    with build_environment(progress=lambda line: None):
+        assert kernels.manager_class() is not None  # this block's sections fork
+        forked = _run(section, tmp_path / "templates", tmp_path / "forked")
+    lines: list[str] = []
+    _fresh_kernels(monkeypatch)
+    with build_environment(progress=lines.append):
+        assert kernels.manager_class() is None
+        fresh = _run(section, tmp_path / "templates", tmp_path / "fresh")
+    assert forked.read_bytes() == fresh.read_bytes()
+    figure = "book/figures/crimes.png"
+    assert (tmp_path / "forked" / figure).read_bytes() == (tmp_path / "fresh" / figure).read_bytes()
+    outputs = json.loads(forked.read_text())["cells"][-1]["outputs"]
+    assert {"text/html", "image/png"} <= {kind for o in outputs for kind in o.get("data", {})}
+    assert json.loads(forked.read_text())["metadata"]["kernelspec"]["name"] == "python3"
+    assert lines == ["      kernel fork server unavailable (no fork() or Unix sockets on this "
+                     "platform): sections start fresh kernels"]
+
+
+def test_the_server_stops_with_the_block_and_leaves_nothing(tmp_path: Path) -> None:
+    section = _template(tmp_path / "templates", "tiny", "print(force)\n")
+    with pytest.raises(KeyboardInterrupt), build_environment(progress=lambda line: None):
+        server = kernels._active
+        assert server is not None
+        _run(section, tmp_path / "templates", tmp_path / "run")
+        pid = server._proc.pid
+        assert Path(server.address).exists()
+        raise KeyboardInterrupt  # Ctrl-C: the server must still go
+    assert kernels._active is None
+    assert not server.folder.exists()
+    assert _gone(pid)
+
+
+def _start_sleeper(tmp_path: Path) -> tuple[Section, threading.Thread, list[BaseException], int]:
+    """A section whose cell sleeps, run in a thread: (section, thread, its exception, kernel pid).
+
+    Returns once the kernel is in the cell. Call it inside :func:`build_environment`.
+    """
+    marker = tmp_path / "pid"
+    code = f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(120)\n"
+    section = _template(tmp_path / "templates", "sleeper", code)
+    thread, caught = _in_thread(lambda: _run(section, tmp_path / "templates", tmp_path / "r"))
+    return section, thread, caught, _wait_for(marker, thread)
+
+
+def _launcher() -> psutil.Process:
+    """The one kernel launcher this test process has started."""
+    (launcher,) = [p for p in psutil.Process().children()
+                   if "launch" in p.cmdline() and "pcc_report.kernels" in p.cmdline()]
+    return launcher
+
+
+def test_killing_the_launcher_kills_its_kernel(tmp_path: Path) -> None:
+    with build_environment(progress=lambda line: None):
+        _, thread, caught, kernel = _start_sleeper(tmp_path)
+        launcher = _launcher()
+        assert kernel != launcher.pid  # the kernel is the server's child, not the launcher
+        launcher.kill()
+        assert _gone(kernel)
+        thread.join()
+    assert len(caught) == 1 and isinstance(caught[0], ReportError)
+    assert str(caught[0]) == "section sleeper: its kernel died while a cell ran"
+
+
+def test_an_interrupt_sent_to_the_launcher_reaches_its_kernel(tmp_path: Path) -> None:
+    """jupyter_client interrupts a kernel with SIGINT to its process group: the launcher's."""
+    with build_environment(progress=lambda line: None):
+        _, thread, caught, _ = _start_sleeper(tmp_path)
+        os.killpg(_launcher().pid, signal.SIGINT)
+        thread.join()
+    assert len(caught) == 1 and not isinstance(caught[0], ReportError)  # the cell's own error
+    assert execution.notebook_error(caught[0]).splitlines()[-1].startswith("KeyboardInterrupt")
+
+
+def test_a_server_that_dies_mid_section_fails_it_with_a_report_error(tmp_path: Path) -> None:
+    with build_environment(progress=lambda line: None):
+        server = kernels._active
+        section, thread, caught, kernel = _start_sleeper(tmp_path)
+        os.kill(server._proc.pid, signal.SIGKILL)
+        thread.join()
+        assert _gone(kernel)  # no orphan kernel
+        with pytest.raises(ReportError) as later:  # and the next section fails at once
+            _run(section, tmp_path / "templates", tmp_path / "again")
+    assert len(caught) == 1 and isinstance(caught[0], ReportError)
+    assert str(caught[0]) == ("section sleeper: the kernel fork server stopped (exit code -9) "
+                              "while the section ran")
+    assert str(later.value) == "section sleeper: the kernel fork server stopped (exit code -9)"
+
+
+def test_a_server_whose_imports_fail_leaves_fresh_kernels_saying_so_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "broken" / "seaborn"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text('raise ImportError("seaborn broken for the test")\n')
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [str(broken.parent), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    section = _template(tmp_path / "templates", "tiny", "print(force)\n")
+    lines: list[str] = []
+    with build_environment(progress=lines.append):
+        first = _run(section, tmp_path / "templates", tmp_path / "one")
+        second = _run(section, tmp_path / "templates", tmp_path / "two")
+    assert lines == ["      kernel fork server unavailable (ImportError: seaborn broken for the "
+                     "test): sections start fresh kernels"]
+    for executed in (first, second):
+        assert json.loads(executed.read_text())["cells"][-1]["outputs"][0]["text"] == ["kent\n"]
+
+
+def test_a_cell_over_the_execution_timeout_fails_its_section_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(execution, "EXECUTION_TIMEOUT", 2)
+    section = _template(tmp_path / "templates", "hangs", "import time\ntime.sleep(120)\n")
+    with build_environment(progress=lambda line: None), pytest.raises(ReportError) as caught:
+        _run(section, tmp_path / "templates", tmp_path / "r")
+    assert str(caught.value) == ("section hangs: a cell ran longer than 2 s (the execution "
+                                 "timeout) and was stopped")
+
+
+def test_template_modules_lists_what_the_code_cells_import(tmp_path: Path) -> None:
+    """A cell that is not Python is skipped whole; relative imports name no module."""
+    _template(tmp_path, "a", "from pcc_report import charts, tables\nimport numpy as np\n")
+    _template(tmp_path, "b", "import json\ndef broken(:\n")
+    _template(tmp_path, "c", "from .relative import x\nfrom os import path\n")
+    assert kernels.template_modules(tmp_path) == [
+        "numpy", "os", "os.path", "pcc_report", "pcc_report.charts", "pcc_report.tables",
+    ]
+
+
+@pytest.mark.e2e
+def test_a_real_template_forked_gives_the_fresh_kernels_bytes(
+    demo_report: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demonstration's recorded-crime section (figures) re-executed forked and fresh."""
+    report = demo_report["report"]
+    entry = next(e for e in json.loads((report / "manifest.json").read_text())["notebooks"]
+                 if e["name"] == "recorded-crime")
+    section = Section(name=entry["name"], template=entry["template"], title=entry["title"],
+                      parameters=entry["parameters"], part="main")
+    runs = {}
+    for mode in ("forked", "fresh"):
+        if mode == "fresh":
+            _fresh_kernels(monkeypatch)
+        root = tmp_path / mode
+        shutil.copytree(report / "data", root / "data")
+        with build_environment(progress=lambda line: None):
+            runs[mode] = _run(section, execution.NOTEBOOKS_DIR, root)
+    assert runs["forked"].read_bytes() == runs["fresh"].read_bytes()
+    figures = sorted(p.name for p in (tmp_path / "fresh" / "book" / "figures").glob("*.png"))
+    assert figures
+    for name in figures:
+        assert ((tmp_path / "forked" / "book" / "figures" / name).read_bytes()
+                == (tmp_path / "fresh" / "book" / "figures" / name).read_bytes())
