@@ -162,8 +162,22 @@ def _result(force: str, code: int, stdout: str, last: str, start: float, peak_kb
 
 @functools.cache
 def _warm_context() -> multiprocessing.context.BaseContext:
+    """The fork server's context, the server started in the build environment (as a force's
+    ``run`` sets it: one BLAS thread, no pyarrow purging thread), so its imports start no
+    threads and it forks from a single-threaded process."""
+    from multiprocessing import forkserver
+
+    from pcc_report.execution import BUILD_ENV
+
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
+    saved = dict(os.environ)
+    os.environ.update(BUILD_ENV)
+    try:
+        forkserver.ensure_running()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     return context
 
 
