@@ -60,11 +60,16 @@ def assert_protected(result, raw, value_columns=("previous", "latest"), **shape)
 
 
 def assert_refusal_justified(table, rule, value_columns, derived, **shape):
-    """Some cell stays pinned even when every count, total and derived cell is hidden."""
+    """Some cell stays pinned even when every count, total and derived cell is hidden.
+
+    Every count but a zero under a rule that shows zeros (the rule never hides those: a
+    shown zero is what ``suppress_zero=False`` publishes)."""
     counts = list(value_columns) + ([shape["total_column"]] if shape.get("total_column") else [])
     display = table.astype(object).copy()
     for r in display.index:
         for c in counts:
+            if int(table.at[r, c]) == 0 and not rule.suppress_zero:
+                continue
             small = rule.is_small(int(table.at[r, c]))
             display.at[r, c] = rule.label if small else rule.withheld_label
         for c in derived:
