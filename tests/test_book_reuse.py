@@ -141,3 +141,58 @@ def _staging(root: Path, n: int) -> Path:
     folder = root / f"s{n}"
     folder.mkdir()
     return folder
+
+
+def test_html_output_is_kept_for_sphinx_unless_a_source_was_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sphinx writes only outdated pages into the kept output; a removed source's page and
+    figures must not stay, so then the output is written whole."""
+
+    def sphinx(source: Path, builder: str) -> None:  # writes a page per changed notebook
+        out = source / "_build" / "html"
+        out.mkdir(parents=True, exist_ok=True)
+        for notebook in source.glob("*.ipynb"):
+            page = out / f"{notebook.stem}.html"
+            if not page.exists() or page.stat().st_mtime_ns < notebook.stat().st_mtime_ns:
+                page.write_text(notebook.read_text())
+
+    monkeypatch.setattr(book_reuse.book, "run_jupyter_book", sphinx)
+    work = tmp_path / "work"
+    book_reuse.build(_book(tmp_path / "a"), _staging(tmp_path, 1), None, work, CODE)
+    book_reuse.build(_book(tmp_path / "b", "front v2"), _staging(tmp_path, 2), None, work, CODE)
+    pages = sorted(p.name for p in (tmp_path / "s2" / "html").iterdir())
+    assert pages == ["dashboard.html", "front-sheet.html"]  # the unchanged page was kept
+    assert (tmp_path / "s2" / "html" / "front-sheet.html").read_text() == "front v2"
+    removed = _book(tmp_path / "c", "front v3")
+    (removed / "dashboard.ipynb").unlink()
+    book_reuse.build(removed, _staging(tmp_path, 3), None, work, CODE)
+    assert sorted(p.name for p in (tmp_path / "s3" / "html").iterdir()) == ["front-sheet.html"]
+
+
+def test_html_output_of_a_failed_build_is_not_kept(tmp_path: Path, fake_jupyter_book,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    work = tmp_path / "work"
+    book_reuse.build(_book(tmp_path / "a"), _staging(tmp_path, 1), None, work, CODE)
+    half = work / "html" / "src" / "_build" / "html" / "half-written.html"
+    fake = book_reuse.book.run_jupyter_book
+
+    def fail(source: Path, builder: str) -> None:
+        half.write_text("written before the build failed")
+        raise RuntimeError("sphinx failed")
+
+    monkeypatch.setattr(book_reuse.book, "run_jupyter_book", fail)
+    with pytest.raises(RuntimeError):
+        book_reuse.build(_book(tmp_path / "b", "front v2"), _staging(tmp_path, 2), None, work,
+                         CODE)
+    monkeypatch.setattr(book_reuse.book, "run_jupyter_book", fake)
+    book_reuse.build(_book(tmp_path / "c", "front v2"), _staging(tmp_path, 3), None, work, CODE)
+    assert not (tmp_path / "s3" / "html" / "half-written.html").exists()
+
+
+def test_damaged_html_output_is_written_whole(tmp_path: Path, fake_jupyter_book) -> None:
+    work = tmp_path / "work"
+    book_reuse.build(_book(tmp_path / "a"), _staging(tmp_path, 1), None, work, CODE)
+    (work / "html" / "src" / "_build" / "html" / "stray.html").write_text("not Sphinx's")
+    book_reuse.build(_book(tmp_path / "b", "front v2"), _staging(tmp_path, 2), None, work, CODE)
+    assert not (tmp_path / "s2" / "html" / "stray.html").exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
@@ -140,3 +142,20 @@ def test_spc_chart_draws_each_segment_and_marks_the_recalculation() -> None:
 def test_month_label() -> None:
     assert charts.month_label("2022-09") == "Sep 22"
     assert charts.month_label("Q1") == "Q1"
+
+
+def test_save_png_writes_the_drawn_pixels_as_rgb_at_the_dpi_and_the_same_bytes_twice(
+    tmp_path: Path,
+) -> None:
+    from PIL import Image
+
+    series = pd.DataFrame({"month": MONTHS, "count": [5, 7, 6, 9, 4, 8]})
+    fig = charts.monthly_trend(series, title="Crime", ylabel="Crimes")
+    fig.savefig(tmp_path / "matplotlib.png", dpi=charts.DPI, bbox_inches="tight")  # RGBA
+    charts.save_png(fig, tmp_path / "a.png")
+    charts.save_png(fig, tmp_path / "b.png")
+    drawn, saved = Image.open(tmp_path / "matplotlib.png"), Image.open(tmp_path / "a.png")
+    assert (drawn.mode, saved.mode) == ("RGBA", "RGB")  # pdfTeX copies an RGB stream as is
+    assert saved.info["dpi"] == pytest.approx(drawn.info["dpi"], abs=0.01)
+    assert saved.tobytes() == drawn.convert("RGB").tobytes()  # opaque: no pixel changed
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()

@@ -74,3 +74,17 @@ def test_an_unmarked_document_is_left_alone():
     doc = _page("definitions", "Appendix text.")
     sp._write_numbers(_app("html", ["a"], {"a": 4}), doc, "definitions")
     assert sp.body_paragraphs(doc)[0].astext() == "Appendix text."
+
+
+def test_a_changed_count_renumbers_the_html_pages_after_it_only():
+    docs = ["front-sheet", "performance", "recorded-crime", "outcomes"]
+    env = SimpleNamespace(pcc_paragraphs={"front-sheet": 2, "performance": 3,
+                                          "recorded-crime": 2, "outcomes": 4},
+                          config=SimpleNamespace(pcc_numbered_docs=docs))
+    app = SimpleNamespace()
+    sp._purge(app, env, "performance")  # read again: 3 paragraphs before, now 4
+    env.pcc_paragraphs["performance"] = 4
+    assert sp.renumbered(app, env) == ["recorded-crime", "outcomes"]
+    sp._purge(app, env, "outcomes")  # read again with the count it had: nothing moved
+    env.pcc_paragraphs["outcomes"] = 4
+    assert sp.renumbered(app, env) == []

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from pcc_report import book_process
 from pcc_report.config import PROJECT_ROOT, ForceConfig
 from pcc_report.editions import Edition
 from pcc_report.errors import ReportError
@@ -141,26 +142,24 @@ def assemble(
             shutil.copytree(BOOK_DIR / extra, book_dir / extra)
 
 
-def run_jupyter_book(book_dir: Path, builder: str) -> None:
-    """One jupyter-book build; it inherits the build environment (execution.build_environment)."""
-    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(book_dir),
-               "--builder", builder, "--warningiserror", "--keep-going"]
+def run_jupyter_book(book_dir: Path, *builders: str) -> None:
+    """jupyter-book's ``builders`` in turn, in one child process (:mod:`pcc_report.book_process`:
+    Sphinx and the extensions imported once); it inherits the build environment
+    (execution.build_environment). The first builder that fails stops it, and is named."""
+    command = [sys.executable, "-m", "pcc_report.book_process", str(book_dir), *builders]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
+        position = done.returncode - book_process.FAILED
+        builder = builders[position] if 0 <= position < len(builders) else "/".join(builders)
         tail = "\n".join((done.stdout + done.stderr).splitlines()[-25:])
         raise ReportError(f"jupyter-book {builder} build failed:\n{tail}")
 
 
-def build_html(book_dir: Path, staging: Path) -> None:
-    """Build the HTML into ``staging/html`` (a draft's ``--html-only`` stops here)."""
-    run_jupyter_book(book_dir, "html")
-    shutil.move(book_dir / "_build" / "html", staging / "html")
-
-
 def build(book_dir: Path, staging: Path, pdf_name: str) -> None:
-    """Build the HTML into ``staging/html`` and the PDF into ``staging/<pdf_name>``."""
-    build_html(book_dir, staging)
-    run_jupyter_book(book_dir, "pdflatex")
+    """Build the HTML into ``staging/html`` and the PDF into ``staging/<pdf_name>``, both in one
+    child process, HTML first (as two ``jupyter-book build`` commands would)."""
+    run_jupyter_book(book_dir, "html", "pdflatex")
+    shutil.move(book_dir / "_build" / "html", staging / "html")
     pdfs = sorted((book_dir / "_build" / "latex").glob("*.pdf"))
     if not pdfs:
         raise ReportError("the PDF build produced no PDF")

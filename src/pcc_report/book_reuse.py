@@ -10,10 +10,17 @@ of that force and quarter covers it):
   assembled book folder updated file by file, a file written only when its content changed,
   so Sphinx's environment (its doctrees, in ``src/_build/.doctrees``) re-reads only the pages
   that changed (Sphinx judges by file time, which here moves only with content). The HTML
-  output folder is removed before each HTML build, so every page is written again from the
-  environment (no page keeps a stale navigation bar); LaTeX is written whole every time, and
-  latexmk runs pdflatex only as often as the changed document needs. Each builder has its
-  own source and environment, so the two builds run at the same time (one per core);
+  output is kept too, and Sphinx writes only the pages that are out of date: the changed
+  ones, the root, those whose numbers moved (figures and sections: Sphinx; paragraphs:
+  :mod:`pcc_report.sphinx_paragraphs`), and all of them when the outline changed
+  (:mod:`pcc_report.sphinx_incremental`), so no page keeps a stale navigation bar. The HTML
+  output is removed first and written whole when a file was removed or anything but pages
+  and figures changed, or the last build did not finish (it may have read pages again and
+  stopped before writing those they made out of date) or its output is not as recorded
+  (Sphinx would not write a damaged page that it thinks up to date): see
+  :func:`_prepare_html_output`. LaTeX is written whole every time, and latexmk runs
+  pdflatex only as often as the changed document needs. Each builder has its own source and
+  environment, so the two builds run at the same time (one per core);
 * per builder, the *key* of the last output and the sha256 of its files (``record.json``).
   When the key is unchanged the output is reused outright, with no build.
 
@@ -51,6 +58,10 @@ SOURCE = "src"
 BUILD = "_build"
 #: Changes when the key or the record's layout changes, so old records are never misread.
 FORMAT = "1"
+#: A book's page sources (beside ``_config.yml``) and the folders of what pages show: when
+#: only these changed, Sphinx's HTML output is kept and updated (:func:`_prepare_html_output`).
+PAGE_SOURCES = (".ipynb", ".md")
+PAGE_FOLDERS = ("figures",)
 
 
 def work_dir(drafts_force_dir: Path, quarter: str, edition_folder: str) -> Path:
@@ -127,17 +138,19 @@ def _source(work: Path, builder: str) -> Path:
     return work / builder / SOURCE
 
 
-def _reusable(work: Path, builder: str, key: str) -> bool:
-    """True when the last output of ``builder`` has ``key`` and every file is as recorded."""
+def _intact_key(work: Path, builder: str) -> str | None:
+    """The key of the last output of ``builder`` if every file is as recorded, else None (no
+    record: never built, or the last build failed; or a file changed since)."""
     try:
         record = json.loads(_record_path(work, builder).read_text(encoding="utf-8"))
-        if record["format"] != FORMAT or record["key"] != key:
-            return False
+        if record["format"] != FORMAT:
+            return None
         found = _output_files(builder, _source(work, builder))
-        return set(found) == set(record["files"]) and all(
+        intact = set(found) == set(record["files"]) and all(
             _sha(found[rel].read_bytes()) == digest for rel, digest in record["files"].items())
+        return str(record["key"]) if intact else None
     except (OSError, ValueError, KeyError, TypeError):
-        return False
+        return None
 
 
 def _remember(work: Path, builder: str, key: str) -> None:
@@ -148,16 +161,42 @@ def _remember(work: Path, builder: str, key: str) -> None:
                                            encoding="utf-8")
 
 
+def _page_file(rel: str) -> bool:
+    """A page's source (``front-sheet.ipynb``, ``method.md``) or a file in a page folder."""
+    parts = Path(rel).parts
+    return parts[0] in PAGE_FOLDERS if len(parts) > 1 else Path(rel).suffix in PAGE_SOURCES
+
+
+def _prepare_html_output(output: Path, book_dir: Path, changed: list[str], intact: bool) -> None:
+    """Keep the last HTML output for Sphinx to update, or remove it so all is written anew.
+
+    Kept only when the last build finished with the output as recorded (``intact``) and every
+    changed file is a page's source or a figure (:func:`_page_file`): Sphinx writes those
+    pages again, and the ones they affect (:mod:`pcc_report.sphinx_incremental`). Removed
+    when a file went (its page and images would stay) or anything else changed, such as a
+    theme file (a kept page would name the old one's checksum). The kept output's
+    ``_static`` folder goes either way: Sphinx copies it again before writing the pages, and a
+    page names a static file's checksum only if the file was already there (myst-nb's
+    stylesheet is written after the pages), so a page is written as a fresh build writes it.
+    """
+    removed = any(not (book_dir / rel).is_file() for rel in changed)
+    if removed or not intact or not all(_page_file(rel) for rel in changed):
+        shutil.rmtree(output, ignore_errors=True)
+    else:
+        shutil.rmtree(output / "_static", ignore_errors=True)
+
+
 def _run(book_dir: Path, work: Path, builder: str, key: str) -> str:
     """The ``builder`` output in ``work/<builder>/src/_build``: ``reused`` or ``built`` now."""
-    if _reusable(work, builder, key):
+    last = _intact_key(work, builder)
+    if last == key:
         return "reused"
     source = _source(work, builder)
     source.mkdir(parents=True, exist_ok=True)
     _record_path(work, builder).unlink(missing_ok=True)
-    sync(book_dir, source)
-    if builder == "html":  # every page written again from the (reused) environment
-        shutil.rmtree(source / BUILD / "html", ignore_errors=True)
+    changed = sync(book_dir, source)
+    if builder == "html":
+        _prepare_html_output(source / BUILD / "html", book_dir, changed, intact=last is not None)
     book.run_jupyter_book(source, builder)
     if not _output_files(builder, source):
         raise ReportError(f"the {builder} build produced no output")

@@ -11,12 +11,16 @@ wide: the text width of an A4 page, and legible on the web page.
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from PIL import Image  # noqa: E402 - matplotlib's own PNG writer
 
 from pcc_report.periods import Window  # noqa: E402
 
@@ -28,6 +32,7 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 DASHES = ["-", "--", "-.", ":"]
 MAX_SERIES = 4
 WIDTH = 7.0  # inches: an A4 page's text width
+DPI = 110  # pixels per inch of a saved chart: sharp on screen, and its size in the PDF
 _SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                  "Dec")  # fmt: skip
 
@@ -231,3 +236,21 @@ def spc_chart(result, *, title: str, ylabel: str):  # noqa: ANN001
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig
+
+
+def save_png(fig, path: Path, dpi: int = DPI) -> None:  # noqa: ANN001 - a matplotlib Figure
+    """Write ``fig`` as an opaque RGB PNG with fixed metadata, so two builds write equal bytes.
+
+    Why RGB: matplotlib writes RGBA, and pdfTeX re-encodes every PNG with an alpha channel
+    (splitting off a soft mask) on every pass, which made a pass of the demonstration's PDF
+    3.6 s instead of 1.0 s; an RGB PNG's stream is copied as it is. The theme's figures are
+    opaque white, and the image is composited over white before the channel goes, so no
+    pixel changes (and a translucent one would print as it showed on white). The PNG keeps
+    the ``dpi`` (its pHYs chunk), from which pdfTeX takes the chart's printed size.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    with Image.open(buffer) as drawn:
+        rgba = drawn.convert("RGBA")
+    opaque = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
+    opaque.save(path, format="PNG", dpi=(dpi, dpi))

@@ -171,9 +171,11 @@ class Outputs:
         """
         import matplotlib.pyplot as plt
 
+        from pcc_report import charts
+
         self.figures_dir.mkdir(parents=True, exist_ok=True)
         path = self.figures_dir / f"{name}.png"
-        fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+        charts.save_png(fig, path)
         plt.close(fig)
         alt_text = " ".join(alt.split()).replace("\n", " ")
         record, cell = self.lineage_record(lineage, name, "chart", caption), _cell()

@@ -75,7 +75,19 @@ def _write_numbers(app, doctree: nodes.document, docname: str) -> None:  # noqa:
 
 
 def _purge(app, env, docname: str) -> None:  # noqa: ANN001
-    _counts(env).pop(docname, None)
+    count = _counts(env).pop(docname, None)
+    if not hasattr(app, "pcc_paragraphs_before"):
+        app.pcc_paragraphs_before = {}
+    app.pcc_paragraphs_before.setdefault(docname, count)
+
+
+def renumbered(app, env) -> list[str]:  # noqa: ANN001
+    """The HTML pages whose numbers moved: the main documents after the first one read again
+    with a different count (a page kept from an earlier build would keep its old numbers)."""
+    before, app.pcc_paragraphs_before = getattr(app, "pcc_paragraphs_before", {}), {}
+    order = list(env.config.pcc_numbered_docs)
+    moved = [order.index(d) for d, n in before.items() if d in order and _counts(env).get(d) != n]
+    return order[min(moved) + 1 :] if moved else []
 
 
 def _merge(app, env, docnames, other) -> None:  # noqa: ANN001
@@ -87,5 +99,6 @@ def setup(app) -> dict:  # noqa: ANN001
     app.add_transform(MarkParagraphs)
     app.connect("doctree-resolved", _write_numbers)
     app.connect("env-purge-doc", _purge)
+    app.connect("env-get-updated", renumbered)
     app.connect("env-merge-info", _merge)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -21,9 +21,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pcc_report.lineage import details_html
-from pcc_report.lineage import metadata as lineage_metadata
-
 #: Marks our LaTeX so that :mod:`pcc_report.sphinx_latex` passes it through untouched.
 LATEX_MARK = "% pcc-report latex"
 #: What a group's name is followed by on a page that continues the group (preamble.tex).
@@ -157,6 +154,8 @@ class DisplayTable:
                 for i, row in enumerate(self.rows)]
 
     def _repr_html_(self) -> str:
+        from pcc_report.lineage import details_html  # pandas: kept out of the Sphinx extensions
+
         esc = html.escape
         head = "".join(
             f'<th scope="col" class="{"num" if num else "text"}">{esc(h)}</th>'
@@ -189,6 +188,8 @@ class DisplayTable:
         """No data of its own (the HTML and LaTeX come from the methods around): the lineage
         record rides in the output's metadata, where :func:`pcc_report.lineage.collect`
         finds it."""
+        from pcc_report.lineage import metadata as lineage_metadata
+
         return {}, (lineage_metadata(self.lineage, self.cell) if self.lineage else {})
 
     def _latex_id(self) -> str:
