@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pcc_report import demo, fanout
+from pcc_report import cli, demo, fanout
 from pcc_report.build import RunRequest
 from pcc_report.drafts import draft_report
 from pcc_report.manifest import MANIFEST_NAME
@@ -80,7 +80,7 @@ def _run_all(forces: list[str], out: str, workers: int) -> tuple[float, list]:
     jobs = {f: fanout.run_arguments(f, STREET, ["--quarter", "2023-24-Q4", "--allow-missing",
                                                 "--out", out]) for f in forces}
     start = time.perf_counter()
-    results = fanout.run_local(jobs, workers)
+    results = fanout.run_local(jobs, workers, cli.main)
     return time.perf_counter() - start, results
 
 

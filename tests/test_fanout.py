@@ -53,7 +53,7 @@ def test_a_failing_force_reports_its_outcome_and_others_still_run(tmp_path: Path
     jobs = _failing_jobs(root)
     jobs["beta"][jobs["beta"].index("--quarter") + 1] = "not-a-quarter"
     seen: list[tuple[str, str]] = []
-    results = fanout.run_local(jobs, 2, lambda force, line: seen.append((force, line)))
+    results = fanout.run_local(jobs, 2, main, lambda force, line: seen.append((force, line)))
     assert [r.force for r in results] == ["alpha", "beta"]
     assert [r.exit_code for r in results] == [2, 2]
     assert {r.outcome for r in results} == {"unusable inputs"}
@@ -68,7 +68,7 @@ def test_a_warm_forked_force_process_is_what_a_new_run_process_is(tmp_path: Path
     workers) give the same outcome, message and exit code; both measure their memory."""
     root = _root(tmp_path, ["alpha"])
     args = _failing_jobs(root)["alpha"]
-    warm, new = fanout.build_force_warm("alpha", args), fanout.build_force("alpha", args)
+    warm, new = fanout.build_force_warm("alpha", args, main), fanout.build_force("alpha", args)
     assert (warm.exit_code, warm.last_line, warm.report) == (new.exit_code, new.last_line, None)
     assert warm.exit_code == 2 and str(root / "alpha") in warm.last_line
     assert warm.peak_rss_mb > 50 and new.peak_rss_mb > 50  # a Python process with pandas

@@ -309,7 +309,8 @@ def _run_all(args: argparse.Namespace) -> int:
     if args.dask_scheduler:
         results = fanout.run_dask(jobs, args.dask_scheduler, board.update)
     else:
-        results = fanout.run_local(jobs, args.jobs or os.cpu_count() or 1, board.update)
+        results = fanout.run_local(jobs, args.jobs or os.cpu_count() or 1, main,
+                                    board.update)
     print(fanout.summary_table(results))
     print(f"{len(forces)} forces in {time.perf_counter() - start:.1f} s")
     if args.summary_json:

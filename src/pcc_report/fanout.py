@@ -181,7 +181,11 @@ def _warm_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _run_in_child(arguments: list[str], stdout, stderr, usage) -> None:  # noqa: ANN001
+Command = Callable[[list[str]], int]  # the command line's entry point (pcc_report.cli.main)
+
+
+def _run_in_child(command: Command, arguments: list[str], stdout, stderr, usage  # noqa: ANN001
+                  ) -> None:
     """A force's build in a process forked from the warm server: ``pcc-report run`` itself.
 
     Its standard output and error (and so those of its kernels and Sphinx) go to the pipes
@@ -192,10 +196,8 @@ def _run_in_child(arguments: list[str], stdout, stderr, usage) -> None:  # noqa:
     stdout.close()
     stderr.close()
     sys.argv = ["pcc-report", *arguments]  # the manifest's run record: this force's command
-    from pcc_report.cli import main
-
     try:
-        code = main(arguments)
+        code = command(arguments)
     except SystemExit as exc:  # argparse's usage errors
         code = exc.code if isinstance(exc.code, int) else 2
     finally:
@@ -207,19 +209,21 @@ def _run_in_child(arguments: list[str], stdout, stderr, usage) -> None:  # noqa:
     sys.exit(code)
 
 
-def build_force_warm(force: str, arguments: list[str], progress: Progress | None = None
-                     ) -> ForceResult:
+def build_force_warm(force: str, arguments: list[str], command: Command,
+                     progress: Progress | None = None) -> ForceResult:
     """:func:`build_force`, the process forked from the warm server instead of started anew.
 
-    The same command in a new process of its own, so the report is the same; only the
-    imports are already done. Peak memory: the largest of the force's process and the
+    ``command`` is the command line's entry point (passed in: this module is below the
+    command line). The same command in a new process of its own, so the report is the same;
+    only the imports are already done. Peak memory: the largest of the force's process and the
     processes it waited for (kernels, Sphinx), as the child measures it before it exits.
     """
     start = time.perf_counter()
     context = _warm_context()
     pipes = [context.Pipe(duplex=False) for _ in range(3)]
     child = context.Process(target=_run_in_child,
-                            args=(arguments, *(write for _, write in pipes)), daemon=False)
+                            args=(command, arguments, *(write for _, write in pipes)),
+                            daemon=False)
     child.start()
     for _, write in pipes:
         write.close()
@@ -240,13 +244,13 @@ def build_force_warm(force: str, arguments: list[str], progress: Progress | None
     return _result(force, code, summary, last, start, peak_kb)
 
 
-def run_local(jobs: dict[str, list[str]], workers: int, progress: Progress | None = None
-              ) -> list[ForceResult]:
+def run_local(jobs: dict[str, list[str]], workers: int, command: Command,
+              progress: Progress | None = None) -> list[ForceResult]:
     """Build every force, ``workers`` processes at a time, each forked from the warm server
     (:func:`build_force_warm`); results in force order."""
     results: dict[str, ForceResult] = {}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(build_force_warm, force, args, progress): force
+        futures = {pool.submit(build_force_warm, force, args, command, progress): force
                    for force, args in jobs.items()}
         for future in as_completed(futures):
             result = future.result()
