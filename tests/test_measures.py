@@ -402,6 +402,18 @@ def test_public_edition_drops_restricted_measures():
         assess_all(catalogue, None, {}, "2022-12", edition="private")
 
 
+def test_only_the_named_measures_are_assessed_and_the_withheld_list_stays_whole():
+    rj = replace(DA_REFERRALS, id="rj-referrals", title="RJ referrals", restricted=True)
+    da = replace(DA_REFERRALS, id="da-referrals")
+    catalogue = [measure(), da, rj]
+    named = assess_all(catalogue, None, {}, "2022-12", only={"da-referrals", "rj-referrals"})
+    assert [a.measure.id for a in named] == ["da-referrals"]
+    assert [m.id for m in named.withheld] == ["rj-referrals"]
+    whole = assess_all(catalogue, None, {}, "2022-12")
+    assert repr(named[0]) == repr(next(a for a in whole if a.measure.id == "da-referrals"))
+    assert list(assess_all(catalogue, None, {}, "2022-12", only=set())) == []
+
+
 # ----- breakdown by district -----------------------------------------------------------------
 
 JUL_SEP_2022 = Window("latest_quarter", "Latest quarter", Month(2022, 7), Month(2022, 9))

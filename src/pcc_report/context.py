@@ -9,6 +9,7 @@ windows and the output helpers, keeping that set-up out of the notebooks.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -92,6 +93,11 @@ class SectionContext:
         after validation); a return that was not supplied makes its measures "not
         available".
         """
+        return self.assessed()
+
+    def assessed(self, only: Collection[str] | None = None) -> measures.Assessments:
+        """:attr:`assessments`, or only the measures with the ids in ``only`` (see
+        :func:`pcc_report.measures.assess_all`)."""
         measured = catalogue.load_catalogue(priorities=[p.id for p in self.force.priorities])
         return measures.assess_all(
             measured,
@@ -104,6 +110,7 @@ class SectionContext:
             settings=measures.Settings(
                 self.force.rating, self.force.spc_baseline_points, self.force.spc_changes
             ),
+            only=only,
         )
 
     @cached_property

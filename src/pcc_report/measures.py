@@ -44,7 +44,7 @@ Conventions, and why:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -477,13 +477,18 @@ def assess_all(
     edition: str = "public",
     incomplete_months: Iterable[str] = (),
     settings: Settings = Settings(),
+    only: Collection[str] | None = None,
 ) -> Assessments:
     """Assess every measure the edition may show, in catalogue order.
 
     The public edition drops restricted measures before anything is computed from them and
-    records them in ``.withheld``, so the book can say how many were left out.
+    records them in ``.withheld``, so the book can say how many were left out. ``only``
+    assesses just the measures with those ids (the narrative's placeholders name a few, and
+    assessing all of them is most of a narrative edit's time); ``.withheld`` stays whole.
     """
     shown, withheld = in_edition(catalogue, edition)
+    if only is not None:
+        shown = [m for m in shown if m.id in only]
     end = Month.parse(period_end) if isinstance(period_end, str) else period_end
     windows = report_windows(end, baseline_fy)
     incomplete = tuple(incomplete_months)

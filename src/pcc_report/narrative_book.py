@@ -22,7 +22,7 @@ import json
 import shutil
 from pathlib import Path
 
-from pcc_report import narrative_files, sections
+from pcc_report import narrative_files, placeholders, sections
 from pcc_report.context import SectionContext
 from pcc_report.execution import Section
 from pcc_report.manifest import sha256_file
@@ -100,7 +100,9 @@ def place(book_dir: Path, planned: list[Section], narrative: Narrative) -> None:
     first = planned[0].parameters
     ctx = SectionContext.load(**{**{k: first[k] for k in sections.RUN_PARAMETERS},
                                  "data_dir": str(book_dir.parent / "data")})
-    assessments = ctx.assessments
+    named = {placeholder.measure for piece in narrative.pieces.values() if piece.written
+             for placeholder in placeholders.find(piece.text)}
+    assessments = ctx.assessed(only=named)  # only what the placeholders name: a draft's edit
     withheld = [m.id for m in assessments.withheld]
 
     def markdown(piece: Piece) -> str:
