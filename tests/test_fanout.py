@@ -74,6 +74,12 @@ def test_a_warm_forked_force_process_is_what_a_new_run_process_is(tmp_path: Path
     assert warm.peak_rss_mb > 50 and new.peak_rss_mb > 50  # a Python process with pandas
 
 
+def test_run_all_shares_one_kernel_server_and_stops_it() -> None:
+    with fanout.shared_kernels() as address:
+        assert address is not None and Path(address).exists()
+    assert not Path(address).exists()
+
+
 def test_run_all_exit_code_says_whether_every_force_was_built(tmp_path: Path, capsys) -> None:
     root = _root(tmp_path, ["alpha"])
     code = main(["run-all", "--quarter", "2023-24-Q4", "--police-uk", str(root),

@@ -147,6 +147,31 @@ def test_the_server_stops_with_the_block_and_leaves_nothing(tmp_path: Path) -> N
     assert _gone(pid)
 
 
+def test_a_build_given_a_shared_server_starts_none_and_forks_from_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """run-all's forces: the build's kernels come from the one server run-all started."""
+    section = _template(tmp_path / "templates", "parent", "import os\nprint(os.getppid())\n")
+    with build_environment(progress=lambda line: None):  # a server of our own, to share
+        shared = kernels._active
+        assert shared.ready()
+        kernels._active = None
+        monkeypatch.setenv(kernels.SHARED_SERVER, shared.address)
+        monkeypatch.setattr(kernels.ForkServer, "start", None)  # starting one would fail
+        try:
+            with kernels.serving(lambda line: None):
+                assert kernels.manager_class().fork_address == shared.address
+                executed = json.loads(_run(section, tmp_path / "templates",
+                                           tmp_path / "run").read_text())
+                assert kernels.failure() is None
+            assert kernels.manager_class() is None
+        finally:
+            kernels._active = shared
+        printed = ["".join(o["text"]) for c in executed["cells"] for o in c.get("outputs", [])
+                   if o.get("name") == "stdout"]
+        assert printed == [f"{shared._proc.pid}\n"]  # forked by the shared server
+    assert "stopped" in kernels.SharedServer(shared.address).failure()
+
+
 def _start_sleeper(tmp_path: Path) -> tuple[Section, threading.Thread, list[BaseException], int]:
     """A section whose cell sleeps, run in a thread: (section, thread, its exception, kernel pid).
 

@@ -21,6 +21,7 @@ a ``pcc-report run`` child process (their worker processes are daemons and canno
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import multiprocessing
 import os
@@ -30,13 +31,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
-from pcc_report import ingest
+from pcc_report import ingest, kernels
 from pcc_report.errors import InputError
 from pcc_report.police_uk import STREET_FILE_NAME
 
@@ -184,8 +185,8 @@ def _warm_context() -> multiprocessing.context.BaseContext:
 Command = Callable[[list[str]], int]  # the command line's entry point (pcc_report.cli.main)
 
 
-def _run_in_child(command: Command, arguments: list[str], stdout, stderr, usage  # noqa: ANN001
-                  ) -> None:
+def _run_in_child(command: Command, arguments: list[str], kernel_server: str | None,
+                  stdout, stderr, usage) -> None:  # noqa: ANN001
     """A force's build in a process forked from the warm server: ``pcc-report run`` itself.
 
     Its standard output and error (and so those of its kernels and Sphinx) go to the pipes
@@ -196,6 +197,8 @@ def _run_in_child(command: Command, arguments: list[str], stdout, stderr, usage 
     stdout.close()
     stderr.close()
     sys.argv = ["pcc-report", *arguments]  # the manifest's run record: this force's command
+    if kernel_server is not None:
+        os.environ[kernels.SHARED_SERVER] = kernel_server
     try:
         code = command(arguments)
     except SystemExit as exc:  # argparse's usage errors
@@ -210,19 +213,23 @@ def _run_in_child(command: Command, arguments: list[str], stdout, stderr, usage 
 
 
 def build_force_warm(force: str, arguments: list[str], command: Command,
-                     progress: Progress | None = None) -> ForceResult:
+                     progress: Progress | None = None, kernel_server: str | None = None
+                     ) -> ForceResult:
     """:func:`build_force`, the process forked from the warm server instead of started anew.
 
     ``command`` is the command line's entry point (passed in: this module is below the
     command line). The same command in a new process of its own, so the report is the same;
-    only the imports are already done. Peak memory: the largest of the force's process and the
-    processes it waited for (kernels, Sphinx), as the child measures it before it exits.
+    only the imports are already done. ``kernel_server``: the shared kernel fork server's
+    address (:func:`shared_kernels`), or None for the force's own. Peak memory: the largest
+    of the force's process and the processes it waited for (kernels, Sphinx), as the child
+    measures it before it exits.
     """
     start = time.perf_counter()
     context = _warm_context()
     pipes = [context.Pipe(duplex=False) for _ in range(3)]
     child = context.Process(target=_run_in_child,
-                            args=(command, arguments, *(write for _, write in pipes)),
+                            args=(command, arguments, kernel_server,
+                                  *(write for _, write in pipes)),
                             daemon=False)
     child.start()
     for _, write in pipes:
@@ -244,13 +251,41 @@ def build_force_warm(force: str, arguments: list[str], command: Command,
     return _result(force, code, summary, last, start, peak_kb)
 
 
+@contextlib.contextmanager
+def shared_kernels() -> Iterator[str | None]:
+    """One kernel fork server for every force of a local run-all: its address, or None.
+
+    Started in the build environment, as each force's build would start its own, so the
+    kernels it forks are the ones the build would have had; a force's build uses it instead
+    of starting one (:class:`pcc_report.kernels.SharedServer`). None (each force starts its
+    own, or fresh kernels) when it cannot serve. Stopped when the block ends.
+    """
+    from pcc_report.execution import BUILD_ENV, NOTEBOOKS_DIR
+
+    if kernels.supported() is not None:
+        yield None
+        return
+    saved = dict(os.environ)
+    os.environ.update(BUILD_ENV)
+    try:
+        server = kernels.ForkServer.start(lambda _line: None, NOTEBOOKS_DIR)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    try:
+        yield server.address if server.ready() else None
+    finally:
+        server.stop()
+
+
 def run_local(jobs: dict[str, list[str]], workers: int, command: Command,
               progress: Progress | None = None) -> list[ForceResult]:
     """Build every force, ``workers`` processes at a time, each forked from the warm server
     (:func:`build_force_warm`); results in force order."""
     results: dict[str, ForceResult] = {}
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(build_force_warm, force, args, command, progress): force
+    with shared_kernels() as kernel_server, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(build_force_warm, force, args, command, progress,
+                               kernel_server): force
                    for force, args in jobs.items()}
         for future in as_completed(futures):
             result = future.result()

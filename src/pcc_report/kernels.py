@@ -143,7 +143,29 @@ class ForkServer:
             self._proc.wait(timeout=10)
 
 
-_active: ForkServer | None = None
+class SharedServer:
+    """A server another process owns and stops: ``run-all``'s, one for all its forces.
+
+    Each force's build runs in its own process; run-all starts one server (in the build
+    environment, as a build would) and names it in :data:`SHARED_SERVER` for them, so the
+    server's imports are paid once, not once a force. The kernels it forks get each
+    launcher's own environment and folder, as from a build's own server.
+    """
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    def ready(self) -> bool:
+        return Path(self.address).exists()
+
+    def failure(self) -> str | None:
+        return None if self.ready() else f"the shared kernel fork server {self.address} stopped"
+
+
+#: The environment variable naming a :class:`SharedServer`'s socket for a build.
+SHARED_SERVER = "PCC_REPORT_KERNEL_SERVER"
+
+_active: ForkServer | SharedServer | None = None
 
 
 def supported() -> str | None:
@@ -167,6 +189,14 @@ def serving(progress: Callable[[str], None] | None = None,
         yield
         return
     say = progress or (lambda line: print(line, file=sys.stderr))
+    shared = os.environ.get(SHARED_SERVER)
+    if shared:
+        _active = SharedServer(shared)
+        try:
+            yield
+        finally:
+            _active = None
+        return
     reason = supported()
     if reason is not None:
         say(f"      kernel fork server unavailable ({reason}): sections start fresh kernels")
