@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 import yaml
 
-from pcc_report import build, drafts
+from pcc_report import book, build, drafts
+from pcc_report.errors import InputError
 
 
 def _build(root: Path, name: str, text: str) -> Path:
@@ -54,3 +56,30 @@ def test_the_book_title_says_draft(tmp_path: Path) -> None:
     config = yaml.safe_load((tmp_path / "_config.yml").read_text())
     assert config["title"] == "Demoshire: performance report (draft)"
     assert config["sphinx"]["config"]["html_title"] == config["title"]
+
+
+def test_a_draft_that_fails_leaves_no_builder_child(monkeypatch: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
+    """The first stage starts the book's builders (HTML and PDF); a draft refused after it
+    stops them: no process is left."""
+    started: list = []
+
+    class Recording(book.WarmChildren):
+        def start(self, count: int) -> None:
+            super().start(count)
+            started.extend(child for child in self._started if child not in started)
+
+    def refused(request: build.RunRequest, progress: object, stages: tuple) -> None:
+        stages[0].run(None)
+        raise InputError("refused by validation")
+
+    first = build.Stage(lambda s: "Reading", lambda s: None)
+    monkeypatch.setattr(build, "STAGES", (first, *build.STAGES[1:]))
+    monkeypatch.setattr(drafts.book, "WarmChildren", Recording)
+    monkeypatch.setattr(drafts.build, "run_report", refused)
+    request = build.RunRequest(force="demoshire", quarter="2022-23-Q2", police_uk=tmp_path,
+                               out=tmp_path / "out")
+    with pytest.raises(InputError, match="refused"):
+        drafts.draft_report(request)
+    assert len(started) == 2
+    assert all(child.returncode is not None for child in started)
