@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -58,6 +59,37 @@ def test_the_book_title_says_draft(tmp_path: Path) -> None:
     assert config["sphinx"]["config"]["html_title"] == config["title"]
 
 
+def _state(root: Path, text: str) -> SimpleNamespace:
+    """What the draft's early start reads of a run: where it is, and its narrative."""
+    folder = root / "narrative"
+    folder.mkdir(exist_ok=True)
+    (folder / "front.md").write_text(text)
+    return SimpleNamespace(out=root / "out", request=SimpleNamespace(force="demoshire"),
+                           quarter="2022-23-Q2",
+                           narrative=SimpleNamespace(folder=folder, sources=[folder / "front.md"]))
+
+
+class _Counting:
+    def __init__(self) -> None:
+        self.started = 0
+
+    def start(self, count: int) -> None:
+        self.started += count
+
+
+def test_builders_start_early_only_when_the_narrative_changed(tmp_path: Path) -> None:
+    warm = _Counting()
+    drafts._warm_up(_state(tmp_path, "First."), False, warm)  # no draft yet: started
+    assert warm.started == 2
+    record = drafts._narrative_record(_state(tmp_path, "First."))
+    record.parent.mkdir(parents=True)
+    record.write_text(drafts._narrative_digest(_state(tmp_path, "First.")))
+    drafts._warm_up(_state(tmp_path, "First."), True, warm)  # unchanged: book likely reused
+    assert warm.started == 2
+    drafts._warm_up(_state(tmp_path, "Edited."), True, warm)  # edited: HTML builder only
+    assert warm.started == 3
+
+
 def test_a_draft_that_fails_leaves_no_builder_child(monkeypatch: pytest.MonkeyPatch,
                                                     tmp_path: Path) -> None:
     """The first stage starts the book's builders (HTML and PDF); a draft refused after it
@@ -70,7 +102,7 @@ def test_a_draft_that_fails_leaves_no_builder_child(monkeypatch: pytest.MonkeyPa
             started.extend(child for child in self._started if child not in started)
 
     def refused(request: build.RunRequest, progress: object, stages: tuple) -> None:
-        stages[0].run(None)
+        stages[0].run(_state(tmp_path, "The first narrative."))
         raise InputError("refused by validation")
 
     first = build.Stage(lambda s: "Reading", lambda s: None)
