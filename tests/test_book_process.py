@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,3 +53,83 @@ def test_the_child_builds_each_builder_and_names_the_one_that_failed(tmp_path: P
     with pytest.raises(ReportError, match="jupyter-book no-such-builder build failed"):
         book.run_jupyter_book(tmp_path, "html", "no-such-builder")
     assert "Some text." in (tmp_path / "_build" / "html" / "intro.html").read_text()
+
+
+def _tiny_book(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "intro.md").write_text("# Introduction\n\nSome text.\n", encoding="utf-8")
+    (folder / "_toc.yml").write_text(yaml.safe_dump({"format": "jb-book", "root": "intro"}),
+                                     encoding="utf-8")
+    (folder / "_config.yml").write_text(yaml.safe_dump({"title": "T", "execute": {
+        "execute_notebooks": "off"}}), encoding="utf-8")
+    return folder
+
+
+def _pages(book_dir: Path) -> dict[str, str]:
+    html = book_dir / "_build" / "html"
+    return {p.relative_to(html).as_posix(): p.read_text(errors="replace")
+            for p in sorted(html.rglob("*.html"))}
+
+
+def test_a_warm_child_builds_what_a_cold_child_builds(tmp_path: Path) -> None:
+    cold, warmed = _tiny_book(tmp_path / "cold"), _tiny_book(tmp_path / "warm")
+    book.run_jupyter_book(cold, "html")
+    warm = book.WarmChildren()
+    try:
+        warm.start(1)
+        book.run_jupyter_book(warmed, "html", warm=warm)
+    finally:
+        warm.stop()
+    assert warm.take() is None  # the child was used up: a second build starts a cold one
+    assert _pages(warmed) == _pages(cold)
+    assert "Some text." in _pages(warmed)["intro.html"]
+
+
+def test_a_failure_in_a_warm_child_is_reported_as_in_a_cold_child(tmp_path: Path) -> None:
+    said = {}
+    for how in ("cold", "warm"):
+        folder = _tiny_book(tmp_path / "book") if how == "cold" else tmp_path / "book"
+        shutil.rmtree(folder / "_build", ignore_errors=True)
+        warm = book.WarmChildren()
+        try:
+            warm.start(1 if how == "warm" else 0)
+            with pytest.raises(ReportError, match="jupyter-book no-such-builder") as failure:
+                book.run_jupyter_book(folder, "html", "no-such-builder", warm=warm)
+        finally:
+            warm.stop()
+        said[how] = str(failure.value)
+    assert said["warm"] == said["cold"]
+
+
+def test_children_never_handed_a_job_are_stopped_and_leave_no_process() -> None:
+    warm = book.WarmChildren()
+    warm.start(2)
+    warm.start(2)  # already waiting: none started
+    children = list(warm._started)
+    assert len(children) == 2 and all(child.poll() is None for child in children)
+    warm.stop()
+    assert all(child.returncode is not None for child in children)  # ended and reaped
+    assert warm.take() is None
+
+
+def test_the_job_line_names_the_book_and_its_builders(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[list[str]] = []
+    monkeypatch.setattr(book_process, "preload", lambda modules: None)
+    monkeypatch.setattr(book_process, "main", lambda argv: built.append(argv) or 7)
+    monkeypatch.setattr(book_process.sys, "stdin",
+                        io.StringIO('{"book": "b", "builders": ["html", "pdflatex"]}\n'))
+    assert book_process.wait([]) == 7
+    assert built == [["b", "html", "pdflatex"]]
+    monkeypatch.setattr(book_process.sys, "stdin", io.StringIO(""))  # stopped: nothing built
+    assert book_process.wait([]) == 0
+    assert built == [["b", "html", "pdflatex"]]
+
+
+def test_a_module_that_cannot_be_imported_is_left_to_the_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The build imports it again and fails as a cold child does; the others are imported."""
+    monkeypatch.setattr(book_process, "BUILD_MODULES", ())
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    book_process.preload(["pcc_report.no_such_extension", "colorsys"])
+    assert "colorsys" in sys.modules

@@ -28,7 +28,7 @@ def fake_jupyter_book(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Stands in for Jupyter Book: an output made from the source files, each call recorded."""
     calls: list[tuple[str, str]] = []
 
-    def run(source: Path, builder: str) -> None:
+    def run(source: Path, builder: str, warm: object = None) -> None:
         text = "".join(p.read_text(errors="replace") for p in sorted(source.glob("*.ipynb")))
         calls.append((builder, text))
         if builder == "html":
@@ -127,7 +127,7 @@ def test_failed_build_leaves_no_record_to_reuse(tmp_path: Path, fake_jupyter_boo
     record = json.loads((work / "html" / "record.json").read_text())
     assert record["key"] == book_reuse.book_key(tmp_path / "a", "html", CODE)
 
-    def fail(source: Path, builder: str) -> None:
+    def fail(source: Path, builder: str, warm: object = None) -> None:
         raise RuntimeError("sphinx failed")
 
     monkeypatch.setattr(book_reuse.book, "run_jupyter_book", fail)
@@ -149,7 +149,7 @@ def test_html_output_is_kept_for_sphinx_unless_a_source_was_removed(
     """Sphinx writes only outdated pages into the kept output; a removed source's page and
     figures must not stay, so then the output is written whole."""
 
-    def sphinx(source: Path, builder: str) -> None:  # writes a page per changed notebook
+    def sphinx(source: Path, builder: str, warm: object = None) -> None:  # a page per notebook
         out = source / "_build" / "html"
         out.mkdir(parents=True, exist_ok=True)
         for notebook in source.glob("*.ipynb"):
@@ -177,7 +177,7 @@ def test_html_output_of_a_failed_build_is_not_kept(tmp_path: Path, fake_jupyter_
     half = work / "html" / "src" / "_build" / "html" / "half-written.html"
     fake = book_reuse.book.run_jupyter_book
 
-    def fail(source: Path, builder: str) -> None:
+    def fail(source: Path, builder: str, warm: object = None) -> None:
         half.write_text("written before the build failed")
         raise RuntimeError("sphinx failed")
 

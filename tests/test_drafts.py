@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
 import yaml
 
-from pcc_report import build, drafts
+from pcc_report import book, build, drafts
+from pcc_report.errors import InputError
 
 
 def _build(root: Path, name: str, text: str) -> Path:
@@ -54,3 +57,61 @@ def test_the_book_title_says_draft(tmp_path: Path) -> None:
     config = yaml.safe_load((tmp_path / "_config.yml").read_text())
     assert config["title"] == "Demoshire: performance report (draft)"
     assert config["sphinx"]["config"]["html_title"] == config["title"]
+
+
+def _state(root: Path, text: str) -> SimpleNamespace:
+    """What the draft's early start reads of a run: where it is, and its narrative."""
+    folder = root / "narrative"
+    folder.mkdir(exist_ok=True)
+    (folder / "front.md").write_text(text)
+    return SimpleNamespace(out=root / "out", request=SimpleNamespace(force="demoshire"),
+                           quarter="2022-23-Q2",
+                           narrative=SimpleNamespace(folder=folder, sources=[folder / "front.md"]))
+
+
+class _Counting:
+    def __init__(self) -> None:
+        self.started = 0
+
+    def start(self, count: int) -> None:
+        self.started += count
+
+
+def test_builders_start_early_only_when_the_narrative_changed(tmp_path: Path) -> None:
+    warm = _Counting()
+    drafts._warm_up(_state(tmp_path, "First."), False, warm)  # no draft yet: started
+    assert warm.started == 2
+    record = drafts._narrative_record(_state(tmp_path, "First."))
+    record.parent.mkdir(parents=True)
+    record.write_text(drafts._narrative_digest(_state(tmp_path, "First.")))
+    drafts._warm_up(_state(tmp_path, "First."), True, warm)  # unchanged: book likely reused
+    assert warm.started == 2
+    drafts._warm_up(_state(tmp_path, "Edited."), True, warm)  # edited: HTML builder only
+    assert warm.started == 3
+
+
+def test_a_draft_that_fails_leaves_no_builder_child(monkeypatch: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
+    """The first stage starts the book's builders (HTML and PDF); a draft refused after it
+    stops them: no process is left."""
+    started: list = []
+
+    class Recording(book.WarmChildren):
+        def start(self, count: int) -> None:
+            super().start(count)
+            started.extend(child for child in self._started if child not in started)
+
+    def refused(request: build.RunRequest, progress: object, stages: tuple) -> None:
+        stages[0].run(_state(tmp_path, "The first narrative."))
+        raise InputError("refused by validation")
+
+    first = build.Stage(lambda s: "Reading", lambda s: None)
+    monkeypatch.setattr(build, "STAGES", (first, *build.STAGES[1:]))
+    monkeypatch.setattr(drafts.book, "WarmChildren", Recording)
+    monkeypatch.setattr(drafts.build, "run_report", refused)
+    request = build.RunRequest(force="demoshire", quarter="2022-23-Q2", police_uk=tmp_path,
+                               out=tmp_path / "out")
+    with pytest.raises(InputError, match="refused"):
+        drafts.draft_report(request)
+    assert len(started) == 2
+    assert all(child.returncode is not None for child in started)

@@ -13,9 +13,11 @@ LaTeX page styles ``normal`` and ``plain`` redefined with fancyhdr).
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import yaml
@@ -142,16 +144,79 @@ def assemble(
             shutil.copytree(BOOK_DIR / extra, book_dir / extra)
 
 
-def run_jupyter_book(book_dir: Path, *builders: str) -> None:
+def _extensions() -> list[str]:
+    """The Sphinx extensions of the project's ``_config.yml``: what a warm child imports."""
+    config = yaml.safe_load(BOOK_CONFIG.read_text(encoding="utf-8"))
+    return [str(name) for name in config.get("sphinx", {}).get("config", {}).get("extensions", [])]
+
+
+class WarmChildren:
+    """Book builder children started before their book exists, each waiting for one job.
+
+    A child (``python -m pcc_report.book_process --wait``) spends about 2.3 s importing
+    Sphinx, myst-nb, the theme and the extensions before it reads anything; started when a
+    draft starts, it does so while the draft's earlier stages run, and
+    :func:`run_jupyter_book` hands it the book instead of starting a child then. A child
+    inherits the environment of the moment it is started, so :meth:`start` is called inside
+    :func:`pcc_report.execution.build_environment`, where the cold child would have started.
+    :meth:`stop` (in a ``finally``) ends every child not handed a job, so none outlives a
+    draft that failed, was refused or reused its book outright.
+    """
+
+    def __init__(self) -> None:
+        self._idle: list[subprocess.Popen] = []
+        self._started: list[subprocess.Popen] = []
+        self._lock = threading.Lock()
+
+    def start(self, count: int) -> None:
+        """Have ``count`` children waiting, starting those missing."""
+        command = [sys.executable, "-m", "pcc_report.book_process", book_process.WAIT,
+                   *_extensions()]
+        with self._lock:
+            while len(self._idle) < count:
+                child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True)
+                self._idle.append(child)
+                self._started.append(child)
+
+    def take(self) -> subprocess.Popen | None:
+        """A waiting child, now no longer waiting; None when there is none."""
+        with self._lock:
+            return self._idle.pop(0) if self._idle else None
+
+    def stop(self) -> None:
+        """Kill every child still running (those never handed a job built nothing), and
+        wait for each, so that no process is left."""
+        with self._lock:
+            self._idle = []
+            started, self._started = self._started, []
+        for child in started:
+            if child.poll() is None:
+                child.kill()
+            child.communicate()
+
+
+def run_jupyter_book(book_dir: Path, *builders: str, warm: WarmChildren | None = None) -> None:
     """jupyter-book's ``builders`` in turn, in one child process (:mod:`pcc_report.book_process`:
     Sphinx and the extensions imported once); it inherits the build environment
-    (execution.build_environment). The first builder that fails stops it, and is named."""
-    command = [sys.executable, "-m", "pcc_report.book_process", str(book_dir), *builders]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        position = done.returncode - book_process.FAILED
+    (execution.build_environment). The first builder that fails stops it, and is named.
+
+    A child waiting in ``warm`` (:class:`WarmChildren`) is handed the job if there is one; it
+    builds, prints and exits as a child started now would.
+    """
+    child = warm.take() if warm is not None else None
+    if child is None:
+        command = [sys.executable, "-m", "pcc_report.book_process", str(book_dir), *builders]
+        done = subprocess.run(command, capture_output=True, text=True)
+        status, stdout, stderr = done.returncode, done.stdout, done.stderr
+    else:
+        job = json.dumps({"book": str(book_dir), "builders": list(builders)})
+        stdout, stderr = child.communicate(job + "\n")
+        status = child.returncode
+    if status != 0:
+        position = status - book_process.FAILED
         builder = builders[position] if 0 <= position < len(builders) else "/".join(builders)
-        tail = "\n".join((done.stdout + done.stderr).splitlines()[-25:])
+        tail = "\n".join((stdout + stderr).splitlines()[-25:])
         raise ReportError(f"jupyter-book {builder} build failed:\n{tail}")
 
 

@@ -14,6 +14,12 @@ Why still a child process: the book is built in the build environment
 state that should not live in the report's process. This module imports nothing of the
 package, so the child loads only what the book's extensions need.
 
+Started early (``--wait MODULE...``, :class:`pcc_report.book.WarmChildren`), the child imports
+jupyter-book, Sphinx and the book's extensions first, then waits for one line on standard
+input naming the book and its builders (JSON: ``{"book": ..., "builders": [...]}``), so a
+draft's imports overlap its earlier stages; an empty line or the end of input ends it with
+nothing built. What it then does, prints and returns is what the command line form does.
+
 Exit status: 0 when every builder succeeded; ``FAILED + i`` when the ``i``-th builder failed
 (its output says why, and the builders after it are not run); anything else is a crash of the
 child itself. :func:`pcc_report.book.run_jupyter_book` turns it into the error message.
@@ -21,12 +27,22 @@ child itself. :func:`pcc_report.book.run_jupyter_book` turns it into the error m
 
 from __future__ import annotations
 
+import importlib
+import json
 import sys
 import traceback
 
 #: Exit status of a failed builder: ``FAILED`` plus its position in the command line.
 FAILED = 100
 OPTIONS = ("--warningiserror", "--keep-going")
+#: What a build imports besides the book's extensions (each of which a build imports too):
+#: jupyter-book's command line and its Sphinx set-up, Sphinx's application and the two
+#: builders the reports use, and the extensions' modules that their ``setup`` imports late
+#: (myst-nb's alone took about 1 s: its execution cache loads SQLAlchemy).
+BUILD_MODULES = ("jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.application",
+                 "sphinx.builders.html", "sphinx.builders.latex", "myst_nb.sphinx_ext",
+                 "sphinx_design.extension", "sphinx_external_toc.parsing")
+WAIT = "--wait"
 
 
 def run_builder(book_dir: str, builder: str) -> bool:
@@ -58,5 +74,29 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def preload(modules: list[str]) -> None:
+    """Import :data:`BUILD_MODULES` and ``modules`` now, so that the build does not wait for them.
+
+    A module that fails to import is left alone: the build imports it again and fails as a
+    child started without waiting would, with the same message and exit status.
+    """
+    for module in (*BUILD_MODULES, *modules):
+        try:
+            importlib.import_module(module)
+        except Exception:  # noqa: BLE001, S112 - the build reports it, as it does today
+            continue
+
+
+def wait(modules: list[str]) -> int:
+    """``--wait``: :func:`preload`, then build the job read from standard input (:func:`main`)."""
+    preload(modules)
+    line = sys.stdin.readline()
+    if not line.strip():
+        return 0
+    job = json.loads(line)
+    return main([job["book"], *job["builders"]])
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    arguments = sys.argv[1:]
+    sys.exit(wait(arguments[1:]) if arguments[:1] == [WAIT] else main(arguments))

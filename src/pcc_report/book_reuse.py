@@ -186,7 +186,8 @@ def _prepare_html_output(output: Path, book_dir: Path, changed: list[str], intac
         shutil.rmtree(output / "_static", ignore_errors=True)
 
 
-def _run(book_dir: Path, work: Path, builder: str, key: str) -> str:
+def _run(book_dir: Path, work: Path, builder: str, key: str,
+         warm: book.WarmChildren | None) -> str:
     """The ``builder`` output in ``work/<builder>/src/_build``: ``reused`` or ``built`` now."""
     last = _intact_key(work, builder)
     if last == key:
@@ -197,7 +198,7 @@ def _run(book_dir: Path, work: Path, builder: str, key: str) -> str:
     changed = sync(book_dir, source)
     if builder == "html":
         _prepare_html_output(source / BUILD / "html", book_dir, changed, intact=last is not None)
-    book.run_jupyter_book(source, builder)
+    book.run_jupyter_book(source, builder, warm=warm)
     if not _output_files(builder, source):
         raise ReportError(f"the {builder} build produced no output")
     _remember(work, builder, key)
@@ -205,8 +206,11 @@ def _run(book_dir: Path, work: Path, builder: str, key: str) -> str:
 
 
 def build(book_dir: Path, staging: Path, pdf_name: str | None, work: Path,
-          code: CodeState | None = None) -> dict[str, str]:
+          code: CodeState | None = None, warm: book.WarmChildren | None = None) -> dict[str, str]:
     """The draft's HTML into ``staging/html`` and, unless ``pdf_name`` is None, its PDF.
+
+    A builder that must build takes a child waiting in ``warm`` if there is one (its imports
+    done: :class:`pcc_report.book.WarmChildren`); a reused one leaves it to the caller to stop.
 
     Returns what happened per builder (``html``/``pdflatex``: ``reused`` or ``built``).
     """
@@ -214,7 +218,8 @@ def build(book_dir: Path, staging: Path, pdf_name: str | None, work: Path,
     work = Path(work)
     builders = ["html"] if pdf_name is None else ["html", "pdflatex"]
     with ThreadPoolExecutor(max_workers=len(builders)) as pool:  # each a child process
-        futures = {b: pool.submit(_run, Path(book_dir), work, b, book_key(book_dir, b, code))
+        futures = {b: pool.submit(_run, Path(book_dir), work, b, book_key(book_dir, b, code),
+                               warm)
                    for b in builders}
         outcomes = {b: future.result() for b, future in futures.items()}
     shutil.copytree(_source(work, "html") / BUILD / "html", Path(staging) / "html")

@@ -11,13 +11,21 @@ the final ``run`` reuses the draft's), but it is never a published revision:
   draft or the new one, and a failed draft leaves the previous one untouched;
 * the book's title says "(draft)"; its sections show the revision ``run`` would publish
   (r1, or the next revision with ``--reissue``), so they are the final report's sections;
-* ``--html-only`` skips the PDF for a faster edit loop.
+* ``--html-only`` skips the PDF for a faster edit loop;
+* when the narrative changed since the last draft (the edit loop: its book is built again),
+  the book's builder children are started with the draft's first stage and import Sphinx
+  while the earlier stages run (:class:`pcc_report.book.WarmChildren`); they are stopped
+  when the draft ends, however it ends. With the narrative unchanged the book is most often
+  reused outright, so none is started early (each would spend about 2.3 s of CPU for
+  nothing, beside the draft's own work); a book that must be built then starts its
+  children as before.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -29,6 +37,9 @@ from pcc_report import book, book_reuse, build, narrative_book
 DRAFTS_DIR = "drafts"
 BUILDS_DIR = ".builds"
 DRAFT_MARK = " (draft)"
+#: The sha256 of the narrative of the last draft whose book was built, in the quarter's work
+#: folder (:func:`pcc_report.book_reuse.work_dir`): whether to start the builders early.
+NARRATIVE_RECORD = "narrative.sha256"
 
 
 def draft_dir(out: Path, force: str, quarter: str) -> Path:
@@ -46,9 +57,37 @@ def _mark_title(book_dir: Path) -> None:
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
 
-def _book_stage(html_only: bool):  # noqa: ANN202 - a stage's run function
+def _builders(html_only: bool) -> int:
+    """How many builder children one edition's book needs (HTML, and PDF unless html_only)."""
+    return 1 if html_only else 2
+
+
+def _narrative_record(state: build.RunState) -> Path:
+    return (state.out / DRAFTS_DIR / state.request.force / book_reuse.WORK_DIR
+            / str(state.quarter) / NARRATIVE_RECORD)
+
+
+def _narrative_digest(state: build.RunState) -> str:
+    digest = hashlib.sha256()
+    for path in state.narrative.sources:
+        digest.update(f"{path.relative_to(state.narrative.folder).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _warm_up(state: build.RunState, html_only: bool, warm: book.WarmChildren | None) -> None:
+    """Start the book's builder children now if the narrative changed since the last draft
+    whose book was built (or there was none); see the module docstring."""
+    record = _narrative_record(state)
+    last = record.read_text(encoding="utf-8") if record.is_file() else None
+    if warm is not None and last != _narrative_digest(state):
+        warm.start(_builders(html_only))
+
+
+def _book_stage(html_only: bool, warm: book.WarmChildren | None):  # noqa: ANN202 - a stage
     def run(state: build.RunState) -> None:
         for edition_run in state.editions:
+            _warm_up(state, html_only, warm)  # the first edition's: started with the draft
             book_dir = edition_run.book_dir
             book.assemble(book_dir, edition_run.sections, state.force, state.quarter,
                           state.narrative.meeting(state.request.meeting), state.reservation,
@@ -59,9 +98,11 @@ def _book_stage(html_only: bool):  # noqa: ANN202 - a stage's run function
             pdf_name = None if html_only else state.pdf_name(edition_run.edition)
             work = book_reuse.work_dir(state.out / DRAFTS_DIR / state.request.force,
                                        str(state.quarter), edition_run.edition.folder)
-            outcomes = book_reuse.build(book_dir, edition_run.dir, pdf_name, work)
+            outcomes = book_reuse.build(book_dir, edition_run.dir, pdf_name, work, warm=warm)
             state.progress("      book: " + ", ".join(f"{builder} {outcome}"
                                                    for builder, outcome in outcomes.items()))
+        _narrative_record(state).parent.mkdir(parents=True, exist_ok=True)
+        _narrative_record(state).write_text(_narrative_digest(state), encoding="utf-8")
     return run
 
 
@@ -94,18 +135,30 @@ def replace_draft(staging: Path, target: Path) -> Path:
     return target
 
 
-def draft_stages(html_only: bool = False) -> tuple[build.Stage, ...]:
-    """``run``'s stages with the book marked as a draft and publication replaced."""
+def _starting(first: build.Stage, html_only: bool, warm: book.WarmChildren) -> build.Stage:
+    """``first`` that starts the builder children before its work: in the build environment."""
+    def run(state: build.RunState) -> None:
+        _warm_up(state, html_only, warm)
+        first.run(state)
+    return build.Stage(first.title, run)
+
+
+def draft_stages(html_only: bool = False,
+                 warm: book.WarmChildren | None = None) -> tuple[build.Stage, ...]:
+    """``run``'s stages with the book marked as a draft and publication replaced; with
+    ``warm``, the first stage starts the book's builder children (the caller stops them)."""
     def publish(state: build.RunState) -> None:
         replace_draft(state.staging, draft_dir(state.out, state.request.force, str(state.quarter)))
 
     stages = []
     for stage in build.STAGES:
+        if warm is not None and not stages:
+            stage = _starting(stage, html_only, warm)
         if stage.run is build._build_book:
             stage = build.Stage(
                 (lambda s: "Building the draft book (HTML)") if html_only
                 else (lambda s: "Building the draft book (HTML and PDF)"),
-                _book_stage(html_only))
+                _book_stage(html_only, warm))
         elif stage.run is build._publish:
             stage = build.Stage(lambda s: "Replacing the draft", publish)
         stages.append(stage)
@@ -115,7 +168,11 @@ def draft_stages(html_only: bool = False) -> tuple[build.Stage, ...]:
 def draft_report(request: build.RunRequest, progress: build.Progress = build._stderr,
                  html_only: bool = False) -> build.RunResult:
     """Build the draft of ``request`` (see the module docstring); raise as ``run`` does."""
-    result = build.run_report(request, progress, stages=draft_stages(html_only))
+    warm = book.WarmChildren()
+    try:
+        result = build.run_report(request, progress, stages=draft_stages(html_only, warm))
+    finally:
+        warm.stop()
     target = draft_dir(request.out, request.force, Path(result.revision_dir).parent.name)
     folders = {name: target / Path(path).name for name, path in result.editions.items()}
     first = target / Path(result.report_dir).name
