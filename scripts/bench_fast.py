@@ -95,9 +95,10 @@ def run_all_bench() -> None:
         wall, results = _run_all(forces, out, workers)
         rows = 0
         for r in results:
-            if r.report:
-                manifest = json.loads((Path(r.report) / MANIFEST_NAME).read_text())
-                rows += sum(entry["rows"] or 0 for entry in manifest["inputs"])
+            if r.report:  # the revision folder; each edition's manifest lists the inputs
+                edition_manifest = sorted(Path(r.report).glob(f"*/{MANIFEST_NAME}"))[0]
+                manifest = json.loads(edition_manifest.read_text())
+                rows += sum(entry.get("rows") or 0 for entry in manifest["inputs"])
         built = sum(r.exit_code == 0 for r in results)
         print(f"\nrun-all of {len(forces)} forces, 2023-24 Q4, {workers} workers: "
               f"{wall:.1f} s (target <= 360 s); {built} built")
