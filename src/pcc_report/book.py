@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from pcc_report import book_process
+from pcc_report import book_process, yaml_files
 from pcc_report.config import PROJECT_ROOT, ForceConfig
 from pcc_report.editions import Edition
 from pcc_report.errors import ReportError
@@ -63,7 +63,7 @@ def book_config(
 ) -> dict:
     """``_config.yml`` for this report: its title (demonstration, revision), author, meeting,
     and for a restricted edition its banner on every HTML page and PDF page header."""
-    config = yaml.safe_load(BOOK_CONFIG.read_text(encoding="utf-8"))
+    config = yaml_files.read(BOOK_CONFIG)
     title = f"{force.name}: performance report, {quarter.title}"
     if force.demonstration:
         title += " (demonstration data)"
@@ -146,7 +146,7 @@ def assemble(
 
 def _extensions() -> list[str]:
     """The Sphinx extensions of the project's ``_config.yml``: what a warm child imports."""
-    config = yaml.safe_load(BOOK_CONFIG.read_text(encoding="utf-8"))
+    config = yaml_files.read(BOOK_CONFIG)
     return [str(name) for name in config.get("sphinx", {}).get("config", {}).get("extensions", [])]
 
 

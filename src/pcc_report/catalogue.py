@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import yaml
 
+from pcc_report import yaml_files
 from pcc_report.config import CONFIG_DIR, check_changes
 from pcc_report.police_uk import CATEGORY_CHANGES, crime_types
 from pcc_report.ratings import POLARITIES, RATING_RULES, TOLERANCE_KINDS
@@ -137,7 +138,7 @@ def retired_types() -> dict[str, tuple[str, ...]]:
 
 def load_crime_type_mapping(path: Path | str = CATALOGUE_PATH) -> dict[str, tuple[str, ...]]:
     """The catalogue's ``crime_type_mapping``; CatalogueError unless it matches police.uk's."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = yaml_files.read(path) or {}
     given = data.get("crime_type_mapping") or {}
     mapping = {str(k): tuple(v or ()) for k, v in given.items()} if isinstance(given, dict) else {}
     expected = retired_types()
@@ -161,7 +162,7 @@ def counted_types(types: Iterable[str], mapping: dict[str, tuple[str, ...]]) -> 
 
 def plan_priorities(path: Path = PLAN_PATH) -> dict[str, str]:
     """Priority id -> title from a plan file, in plan order (the tables' group order)."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = yaml_files.read(path) or {}
     return {str(p["id"]): str(p["title"]) for p in data.get("priorities") or []}
 
 
@@ -176,7 +177,7 @@ def load_catalogue(
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_files.read(path)
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{path}: not valid YAML: {exc}") from exc
     items = data.get("measures") if isinstance(data, dict) else None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from pcc_report import yaml_files
 from pcc_report.ratings import RATING_RULES, SIGNIFICANCE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -94,7 +95,7 @@ class ForceConfig:
 
 def _load_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml_files.read(path) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from pcc_report import yaml_files
 from pcc_report.config import CONFIG_DIR
 from pcc_report.periods import Window
 from pcc_report.police_uk import ANTI_SOCIAL_BEHAVIOUR, CATEGORY_CHANGES
@@ -150,7 +150,7 @@ def monthly_series(
 
 def load_outcome_groups(path: Path = CONFIG_DIR / "outcomes.yml") -> dict[str, str]:
     """Map each police.uk outcome category to its reporting group (reviewed config)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yaml_files.read(path)
     return {outcome: group for group, outcomes in data["groups"].items() for outcome in outcomes}
 
 

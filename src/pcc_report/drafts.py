@@ -32,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from pcc_report import book, book_reuse, build, narrative_book
+from pcc_report import book, book_reuse, build, narrative_book, yaml_files
 
 DRAFTS_DIR = "drafts"
 BUILDS_DIR = ".builds"
@@ -50,7 +50,7 @@ def draft_dir(out: Path, force: str, quarter: str) -> Path:
 def _mark_title(book_dir: Path) -> None:
     """Say "(draft)" in the book's title, so a draft is never mistaken for the report."""
     path = book_dir / "_config.yml"
-    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config = yaml_files.read(path)
     config["title"] += DRAFT_MARK
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx_config["html_title"] = config["title"]

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from pcc_report import lineage
+from pcc_report import lineage, yaml_files
 from pcc_report.config import PROJECT_ROOT
 from pcc_report.present import Outputs, text
 
@@ -48,7 +47,7 @@ def area_slug(name: str) -> str:
 
 def load_groups(path: Path = GROUPS_FILE) -> dict[str, list[str]]:
     """Each force's peers by slug (``groups: {force: [peer, ...]}``), checked."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = yaml_files.read(path) or {}
     groups = data.get("groups") or {}
     checked = {}
     for force, peers in groups.items():
