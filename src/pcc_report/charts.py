@@ -24,9 +24,23 @@ from PIL import Image  # noqa: E402 - matplotlib's own PNG writer
 
 from pcc_report.periods import Window  # noqa: E402
 
-matplotlib.rcParams["svg.hashsalt"] = "pcc-report"
-matplotlib.rcParams["path.simplify"] = False
-sns.set_theme(style="whitegrid", palette="colorblind", font_scale=0.95)
+_themed = False
+
+
+def _theme() -> None:
+    """The report's look (seaborn's whitegrid, colour-blind palette), set by the first chart.
+
+    Set when a chart is first drawn, not when this module is imported: importing it then
+    changes no global setting, so the kernel fork server (:mod:`pcc_report.kernels`) can
+    import it before it forks a section's kernel, and a section that draws no chart runs
+    with matplotlib's settings untouched, as it would in a fresh kernel.
+    """
+    global _themed
+    if not _themed:
+        matplotlib.rcParams["svg.hashsalt"] = "pcc-report"
+        matplotlib.rcParams["path.simplify"] = False
+        sns.set_theme(style="whitegrid", palette="colorblind", font_scale=0.95)
+        _themed = True
 
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 DASHES = ["-", "--", "-.", ":"]
@@ -74,6 +88,7 @@ def monthly_trend(
     highlight: Window | None = None,
 ):
     """Line chart of monthly counts; ``highlight`` shades a window (the latest 12 months)."""
+    _theme()
     months = sorted(series["month"].unique())
     frame = series.assign(position=series["month"].map({m: i for i, m in enumerate(months)}))
     fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
@@ -114,6 +129,7 @@ def small_multiples(
     ``ylabels`` says what each panel counts ("Recorded crimes per month", "ASB incidents
     per month"). One series per panel, so no panel needs a legend to be read.
     """
+    _theme()
     months = sorted(series["month"].unique())
     levels = list(dict.fromkeys(sorted(series[by].unique())))
     rows = max(1, -(-len(levels) // columns))
@@ -144,6 +160,7 @@ def comparison_bars(
     table: pd.DataFrame, *, label: str, title: str, xlabel: str, previous: str, latest: str
 ):
     """Horizontal paired bars: previous vs latest window, hatched to differ without colour."""
+    _theme()
     long = table.melt(id_vars=[label], value_vars=["previous", "latest"],
                       var_name="period", value_name="count")
     long["period"] = long["period"].map({"previous": previous, "latest": latest})
@@ -165,6 +182,7 @@ def comparison_bars(
 
 def share_bars(table: pd.DataFrame, *, label: str, value: str, title: str, xlabel: str):
     """Horizontal bars of shares (per cent), labelled with their values."""
+    _theme()
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.45 * len(table) + 1.0)))
     sns.barplot(data=table, y=label, x=value, orient="h", color=sns.color_palette()[0], ax=ax)
     for container in ax.containers:
@@ -201,6 +219,7 @@ def spc_chart(result, *, title: str, ylabel: str):  # noqa: ANN001
     target dash-dotted; a dotted vertical line where the limits were recalculated, with its
     reason; special-cause points marked with a distinct shape per kind, with a legend.
     """
+    _theme()
     frame = result.to_frame()
     labels = list(frame.index)
     x = list(range(len(labels)))
