@@ -11,6 +11,8 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -292,3 +294,54 @@ def test_a_real_template_forked_gives_the_fresh_kernels_bytes(
     for name in figures:
         assert ((tmp_path / "forked" / "book" / "figures" / name).read_bytes()
                 == (tmp_path / "fresh" / "book" / "figures" / name).read_bytes())
+
+
+PACKAGE_CODE = """\
+import sys
+import matplotlib
+loaded = "pcc_report.charts" in sys.modules
+print(loaded, matplotlib.rcParams["axes.facecolor"], matplotlib.rcParams["backend_fallback"])
+from pcc_report import charts
+"""
+
+
+def test_the_server_has_imported_the_templates_package_modules_and_changed_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forked kernel finds ``pcc_report.charts`` loaded, with matplotlib's settings as a
+    fresh kernel has them before the template imports it (charts sets its theme at its first
+    chart, not on import)."""
+    section = _template(tmp_path / "templates", "package", PACKAGE_CODE)
+    printed = {}
+    for mode in ("forked", "fresh"):
+        if mode == "fresh":
+            _fresh_kernels(monkeypatch)
+        with build_environment(progress=lambda line: None):
+            executed = _run(section, tmp_path / "templates", tmp_path / mode)
+        outputs = json.loads(executed.read_text())["cells"][-1]["outputs"]
+        printed[mode] = "".join(outputs[0]["text"]).split()
+    assert printed["forked"][0] == "True" and printed["fresh"][0] == "False"
+    assert printed["forked"][1:] == printed["fresh"][1:]
+
+
+def test_a_package_module_that_changes_settings_on_import_stops_the_server(
+    tmp_path: Path,
+) -> None:
+    """The check the server makes after each of the templates' package modules it imports."""
+    package = tmp_path / "lib" / "fakepkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "themed.py").write_text('import matplotlib\nmatplotlib.rcParams["axes.grid"] = '
+                                       "not matplotlib.rcParams['axes.grid']\n")
+    (package / "plain.py").write_text("VALUE = 1\n")
+    _template(tmp_path / "templates", "a", "from fakepkg import plain, themed\n")
+    script = ("import sys; from pathlib import Path; from pcc_report import kernels\n"
+              "try:\n"
+              f"    kernels._preload(Path({str(tmp_path / 'templates')!r}), package='fakepkg')\n"
+              "except RuntimeError as exc:\n"
+              "    print(exc, 'fakepkg.plain' in sys.modules)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path / "lib"), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, timeout=120, check=True)
+    assert done.stdout.strip() == "importing fakepkg.themed changed global library settings True"

@@ -15,14 +15,12 @@ import io
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from PIL import Image  # matplotlib's own PNG writer
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from PIL import Image  # noqa: E402 - matplotlib's own PNG writer
-
-from pcc_report.periods import Window  # noqa: E402
+from pcc_report.periods import Window
 
 _themed = False
 
@@ -37,6 +35,7 @@ def _theme() -> None:
     """
     global _themed
     if not _themed:
+        matplotlib.use("Agg")  # files, never a window (the build also sets MPLBACKEND=Agg)
         matplotlib.rcParams["svg.hashsalt"] = "pcc-report"
         matplotlib.rcParams["path.simplify"] = False
         sns.set_theme(style="whitegrid", palette="colorblind", font_scale=0.95)

@@ -138,6 +138,7 @@ def execute_section(
             parameters=section.parameters,
             kernel_name="python3",
             progress_bar=False,
+            request_save_on_cell_execute=False,  # written once at the end (and on a failure)
             report_mode=False,
             log_output=False,
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],

@@ -3,10 +3,10 @@
 A section's fresh kernel spends about 3.5 CPU-seconds importing pandas, matplotlib, seaborn,
 IPython and ipykernel before it runs a line of the section; with 17 sections that is most of a
 build's CPU time. So :func:`serving` (entered by ``execution.build_environment``) starts one
-server process per build or verify, in the build environment, that imports those modules (and the
-libraries the templates' ``pcc_report`` modules import) once, then forks a child per request that
-becomes an ordinary ipykernel (``IPKernelApp`` with the given connection file, folder,
-environment and arguments). A forked kernel executes a notebook exactly as a fresh one does:
+server process per build or verify, in the build environment, that imports those modules (the
+libraries and the ``pcc_report`` modules the templates import) once, then forks a child per
+request that becomes an ordinary ipykernel (``IPKernelApp`` with the given connection file,
+folder, environment and arguments). A forked kernel executes a notebook exactly as a fresh one does:
 the same code, modules and environment (tests/test_kernels.py compares the bytes).
 
 What jupyter_client starts for a section is :func:`launch`, a tiny launcher importing nothing
@@ -338,34 +338,49 @@ def template_modules(notebooks_dir: Path) -> list[str]:
     return sorted(names)
 
 
-def _preload(notebooks_dir: Path | None) -> None:
-    """Import :data:`PRELOAD`, then the libraries the templates' own modules import.
+def _preload(notebooks_dir: Path | None, package: str = "pcc_report") -> None:
+    """Import :data:`PRELOAD`, the libraries the templates' own modules import, then those
+    ``pcc_report`` modules themselves; then freeze what is loaded out of the garbage collector.
 
-    The ``pcc_report`` modules themselves are not imported: some change global state when
-    imported (``charts`` sets the seaborn theme), which a fresh kernel of a template that
-    does not import them would not have. The third-party modules they pull in are found in
-    a forked probe and imported here, in the order they were; a library whose import
-    changed matplotlib, pandas, numpy or warnings settings stops the server (fresh kernels).
+    The libraries are found in a forked probe and imported here in the order they were; then
+    the templates' package modules. No import may change matplotlib, pandas, numpy or warnings
+    settings, the environment or ``sys.path`` (``charts`` sets its theme at the first chart,
+    not on import): a section's kernel must start as a fresh kernel would, with only the
+    modules already loaded. One that does stops the server (sections get fresh kernels).
+    ``gc.freeze`` moves every object loaded so far out of the collector's reach: the kernels
+    never free them, and each collection (IPython runs one at exit) no longer walks them.
     """
+    import gc
     import importlib
 
     for name in PRELOAD:
         importlib.import_module(name)
-    if notebooks_dir is None:
-        return
-    baseline = _global_state()
-    for name in _libraries_of(template_modules(notebooks_dir)):
-        with contextlib.suppress(Exception):  # left to fail, if it does, in the section
-            importlib.import_module(name)
-        if _global_state() != baseline:
-            raise RuntimeError(f"importing {name} changed global library settings")
+    if notebooks_dir is not None:
+        baseline = _global_state()
+        modules = template_modules(notebooks_dir)
+        for name in _libraries_of(modules, package):
+            with contextlib.suppress(Exception):  # left to fail, if it does, in the section
+                importlib.import_module(name)
+            if _global_state() != baseline:
+                raise RuntimeError(f"importing {name} changed global library settings")
+        for name in modules:
+            if name.split(".")[0] != package:
+                continue
+            with contextlib.suppress(Exception):  # ``from a import B`` (a.B is no module), or left
+                # to fail in the section
+                importlib.import_module(name)
+            if _global_state() != baseline:
+                raise RuntimeError(f"importing {name} changed global library settings")
+    gc.collect()
+    gc.freeze()
 
 
-def _libraries_of(modules: list[str]) -> list[str]:
-    """The non-``pcc_report`` modules that importing ``modules`` adds, in import order.
+def _libraries_of(modules: list[str], package: str) -> list[str]:
+    """The modules outside ``package`` that importing ``modules`` adds, in import order.
 
-    Found in a forked child, so that the server itself never imports a ``pcc_report``
-    module; the child's output goes to /dev/null (the server's stdout is the build's pipe).
+    Found in a forked child, so that each library's own import can be checked for changed
+    settings before any ``pcc_report`` module runs; the child's output goes to /dev/null
+    (the server's stdout is the build's pipe).
     """
     read, write = os.pipe()
     pid = os.fork()
@@ -382,7 +397,7 @@ def _libraries_of(modules: list[str]) -> list[str]:
                 with contextlib.suppress(Exception):
                     importlib.import_module(name)
             added = [name for name in list(sys.modules)
-                     if name not in before and name.split(".")[0] != "pcc_report"]
+                     if name not in before and name.split(".")[0] != package]
             with os.fdopen(write, "w", encoding="utf-8") as out:
                 json.dump(added, out)
         finally:
