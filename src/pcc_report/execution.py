@@ -141,7 +141,7 @@ def execute_section(
             request_save_on_cell_execute=False,  # written once at the end (and on a failure)
             report_mode=False,
             log_output=False,
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"],
             resources={"metadata": {"path": str(Path(book_dir).absolute())}},
             start_timeout=START_TIMEOUT,
             execution_timeout=EXECUTION_TIMEOUT,
