@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pcc_report import fanout
+from pcc_report import fanout, kernels
 from pcc_report.cli import main
 from pcc_report.errors import InputError
 
@@ -74,10 +74,11 @@ def test_a_warm_forked_force_process_is_what_a_new_run_process_is(tmp_path: Path
     assert warm.peak_rss_mb > 50 and new.peak_rss_mb > 50  # a Python process with pandas
 
 
-def test_run_all_shares_one_kernel_server_and_stops_it() -> None:
-    with fanout.shared_kernels() as address:
-        assert address is not None and Path(address).exists()
-    assert not Path(address).exists()
+def test_run_all_shares_one_kernel_server_and_one_book_server_and_stops_them() -> None:
+    with fanout.shared_servers() as servers:
+        assert set(servers) == {kernels.SHARED_SERVER, kernels.SHARED_BOOK_SERVER}
+        assert all(Path(address).exists() for address in servers.values())
+    assert not any(Path(address).exists() for address in servers.values())
 
 
 def test_run_all_exit_code_says_whether_every_force_was_built(tmp_path: Path, capsys) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from pcc_report import book_process, yaml_files
+from pcc_report import book_process, kernels, yaml_files
 from pcc_report.config import PROJECT_ROOT, ForceConfig
 from pcc_report.editions import Edition
 from pcc_report.errors import ReportError
@@ -144,8 +145,9 @@ def assemble(
             shutil.copytree(BOOK_DIR / extra, book_dir / extra)
 
 
-def _extensions() -> list[str]:
-    """The Sphinx extensions of the project's ``_config.yml``: what a warm child imports."""
+def book_extensions() -> list[str]:
+    """The Sphinx extensions of the project's ``_config.yml``: what a warm child (and
+    run-all's book server) imports."""
     config = yaml_files.read(BOOK_CONFIG)
     return [str(name) for name in config.get("sphinx", {}).get("config", {}).get("extensions", [])]
 
@@ -171,7 +173,7 @@ class WarmChildren:
     def start(self, count: int) -> None:
         """Have ``count`` children waiting, starting those missing."""
         command = [sys.executable, "-m", "pcc_report.book_process", book_process.WAIT,
-                   *_extensions()]
+                   *book_extensions()]
         with self._lock:
             while len(self._idle) < count:
                 child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -206,9 +208,7 @@ def run_jupyter_book(book_dir: Path, *builders: str, warm: WarmChildren | None =
     """
     child = warm.take() if warm is not None else None
     if child is None:
-        command = [sys.executable, "-m", "pcc_report.book_process", str(book_dir), *builders]
-        done = subprocess.run(command, capture_output=True, text=True)
-        status, stdout, stderr = done.returncode, done.stdout, done.stderr
+        status, stdout, stderr = _run_child([str(book_dir), *builders])
     else:
         job = json.dumps({"book": str(book_dir), "builders": list(builders)})
         stdout, stderr = child.communicate(job + "\n")
@@ -218,6 +218,24 @@ def run_jupyter_book(book_dir: Path, *builders: str, warm: WarmChildren | None =
         builder = builders[position] if 0 <= position < len(builders) else "/".join(builders)
         tail = "\n".join((stdout + stderr).splitlines()[-25:])
         raise ReportError(f"jupyter-book {builder} build failed:\n{tail}")
+
+
+def _run_child(argv: list[str]) -> tuple[int, str, str]:
+    """``python -m pcc_report.book_process ARGV``: its exit status, standard output and error.
+
+    Forked from run-all's book server (:data:`pcc_report.kernels.SHARED_BOOK_SERVER`: one for
+    every force, Sphinx and the extensions imported once) when there is one, else a new
+    process; a server that is gone or that stops before its child ran gives a new process.
+    """
+    server = os.environ.get(kernels.SHARED_BOOK_SERVER)
+    if server and Path(server).exists():
+        command = [sys.executable, "-m", "pcc_report.kernels", "launch", server, *argv]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != kernels.EX_SERVER:
+            return done.returncode, done.stdout, done.stderr
+    command = [sys.executable, "-m", "pcc_report.book_process", *argv]
+    done = subprocess.run(command, capture_output=True, text=True)
+    return done.returncode, done.stdout, done.stderr
 
 
 def build(book_dir: Path, staging: Path, pdf_name: str) -> None:

@@ -185,7 +185,7 @@ def _warm_context() -> multiprocessing.context.BaseContext:
 Command = Callable[[list[str]], int]  # the command line's entry point (pcc_report.cli.main)
 
 
-def _run_in_child(command: Command, arguments: list[str], kernel_server: str | None,
+def _run_in_child(command: Command, arguments: list[str], servers: dict[str, str],
                   stdout, stderr, usage) -> None:  # noqa: ANN001
     """A force's build in a process forked from the warm server: ``pcc-report run`` itself.
 
@@ -197,8 +197,7 @@ def _run_in_child(command: Command, arguments: list[str], kernel_server: str | N
     stdout.close()
     stderr.close()
     sys.argv = ["pcc-report", *arguments]  # the manifest's run record: this force's command
-    if kernel_server is not None:
-        os.environ[kernels.SHARED_SERVER] = kernel_server
+    os.environ.update(servers)
     try:
         code = command(arguments)
     except SystemExit as exc:  # argparse's usage errors
@@ -213,14 +212,15 @@ def _run_in_child(command: Command, arguments: list[str], kernel_server: str | N
 
 
 def build_force_warm(force: str, arguments: list[str], command: Command,
-                     progress: Progress | None = None, kernel_server: str | None = None
+                     progress: Progress | None = None, servers: dict[str, str] | None = None
                      ) -> ForceResult:
     """:func:`build_force`, the process forked from the warm server instead of started anew.
 
     ``command`` is the command line's entry point (passed in: this module is below the
     command line). The same command in a new process of its own, so the report is the same;
-    only the imports are already done. ``kernel_server``: the shared kernel fork server's
-    address (:func:`shared_kernels`), or None for the force's own. Peak memory: the largest
+    only the imports are already done. ``servers``: the environment naming run-all's shared
+    kernel and book servers (:func:`shared_servers`); without them the force starts its own
+    kernel server and book child. Peak memory: the largest
     of the force's process and the processes it waited for (kernels, Sphinx), as the child
     measures it before it exits.
     """
@@ -228,7 +228,7 @@ def build_force_warm(force: str, arguments: list[str], command: Command,
     context = _warm_context()
     pipes = [context.Pipe(duplex=False) for _ in range(3)]
     child = context.Process(target=_run_in_child,
-                            args=(command, arguments, kernel_server,
+                            args=(command, arguments, servers or {},
                                   *(write for _, write in pipes)),
                             daemon=False)
     child.start()
@@ -252,30 +252,38 @@ def build_force_warm(force: str, arguments: list[str], command: Command,
 
 
 @contextlib.contextmanager
-def shared_kernels() -> Iterator[str | None]:
-    """One kernel fork server for every force of a local run-all: its address, or None.
+def shared_servers() -> Iterator[dict[str, str]]:
+    """run-all's fork servers, shared by every force: the environment that names them.
 
-    Started in the build environment, as each force's build would start its own, so the
-    kernels it forks are the ones the build would have had; a force's build uses it instead
-    of starting one (:class:`pcc_report.kernels.SharedServer`). None (each force starts its
-    own, or fresh kernels) when it cannot serve. Stopped when the block ends.
+    One kernel fork server (:class:`pcc_report.kernels.SharedServer`) and one book server
+    (:data:`pcc_report.kernels.SHARED_BOOK_SERVER`, whose children build a force's book
+    without importing Sphinx and the extensions again), both started in the build environment
+    as each force's build would start its own, so what they fork is what the build would
+    have had. One that cannot serve is left out (the forces start their own). Stopped when
+    the block ends.
     """
+    from pcc_report.book import book_extensions
     from pcc_report.execution import BUILD_ENV, NOTEBOOKS_DIR
 
     if kernels.supported() is not None:
-        yield None
+        yield {}
         return
     saved = dict(os.environ)
     os.environ.update(BUILD_ENV)
     try:
-        server = kernels.ForkServer.start(lambda _line: None, NOTEBOOKS_DIR)
+        started = {
+            kernels.SHARED_SERVER: kernels.ForkServer.start(lambda _line: None, NOTEBOOKS_DIR),
+            kernels.SHARED_BOOK_SERVER: kernels.ForkServer.start(
+                lambda _line: None, book_extensions=book_extensions()),
+        }
     finally:
         os.environ.clear()
         os.environ.update(saved)
     try:
-        yield server.address if server.ready() else None
+        yield {name: server.address for name, server in started.items() if server.ready()}
     finally:
-        server.stop()
+        for server in started.values():
+            server.stop()
 
 
 def run_local(jobs: dict[str, list[str]], workers: int, command: Command,
@@ -283,9 +291,9 @@ def run_local(jobs: dict[str, list[str]], workers: int, command: Command,
     """Build every force, ``workers`` processes at a time, each forked from the warm server
     (:func:`build_force_warm`); results in force order."""
     results: dict[str, ForceResult] = {}
-    with shared_kernels() as kernel_server, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    with shared_servers() as servers, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(build_force_warm, force, args, command, progress,
-                               kernel_server): force
+                               servers): force
                    for force, args in jobs.items()}
         for future in as_completed(futures):
             result = future.result()

@@ -18,6 +18,12 @@ launcher's connection closes (it exited or was killed) the server kills the kern
 group; a kernel whose server dies exits itself (ipykernel's parent poller), and the server
 itself exits when the build's pipe to it closes, killing its kernels.
 
+The same server, started as ``serve-book`` (run-all's book server,
+:data:`SHARED_BOOK_SERVER`), imports what a book builder child imports
+(``book_process.preload``: Sphinx, myst-nb, the extensions, about 1.6 CPU-seconds) and its
+children run ``book_process.main`` with the launcher's arguments: each force's book is built
+as a new ``python -m pcc_report.book_process`` child would build it, without the imports.
+
 Forking is only safe from a single-threaded process, so the server refuses to serve if its
 imports started threads (``execution.BUILD_ENV`` sets ``OPENBLAS_NUM_THREADS=1``). Where the
 server cannot run (no ``fork``, an import failure) sections start fresh kernels, as before, and
@@ -78,13 +84,21 @@ class ForkServer:
         self._ready: bool | None = None
 
     @classmethod
-    def start(cls, progress: Callable[[str], None],
-              notebooks_dir: Path | None = None) -> ForkServer:
-        """Start the server process; it imports in the background while the build goes on."""
+    def start(cls, progress: Callable[[str], None], notebooks_dir: Path | None = None,
+              *, book_extensions: list[str] | None = None) -> ForkServer:
+        """Start the server process; it imports in the background while the build goes on.
+
+        With ``book_extensions`` it is a book server (:data:`SHARED_BOOK_SERVER`): it imports
+        what a book builder child imports (``book_process.preload``) and its children run
+        ``book_process.main``, not a kernel.
+        """
         folder = Path(tempfile.mkdtemp(prefix="pcc-kernels-"))
         command = [sys.executable, "-m", "pcc_report.kernels", "serve",
                    str(folder / "kernels.sock")]
-        if notebooks_dir is not None:
+        if book_extensions is not None:
+            command[-2] = BOOK_ROLE
+            command.extend(book_extensions)
+        elif notebooks_dir is not None:
             command.append(str(notebooks_dir))
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -164,6 +178,11 @@ class SharedServer:
 
 #: The environment variable naming a :class:`SharedServer`'s socket for a build.
 SHARED_SERVER = "PCC_REPORT_KERNEL_SERVER"
+#: The environment variable naming run-all's book server (``serve-book``), whose children
+#: build a force's book as ``python -m pcc_report.book_process`` would, without its imports.
+SHARED_BOOK_SERVER = "PCC_REPORT_BOOK_SERVER"
+#: The ``serve`` command of a book server.
+BOOK_ROLE = "serve-book"
 
 _active: ForkServer | SharedServer | None = None
 
@@ -433,12 +452,19 @@ def _global_state() -> str:
     ])
 
 
-def serve(address: str, notebooks_dir: Path | None = None) -> int:
-    """Import, say ``ready`` on stdout, then fork a kernel per request until stdin closes."""
+def serve(address: str, notebooks_dir: Path | None = None,
+          book_extensions: list[str] | None = None) -> int:
+    """Import, say ``ready`` on stdout, then fork a kernel per request until stdin closes
+    (a book builder per request, given ``book_extensions``)."""
     if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
         del sys.path[0]  # as ipykernel_launcher does: the server's folder is no kernel's
     try:
-        _preload(notebooks_dir)
+        if book_extensions is None:
+            _preload(notebooks_dir)
+        else:  # what a book child imports first, in its order (book_process --wait)
+            from pcc_report import book_process
+
+            book_process.preload(book_extensions)
         tasks = Path("/proc/self/task")  # native threads too (threading sees only its own)
         threads = len(list(tasks.iterdir())) if tasks.is_dir() else threading.active_count()
         if threads > 1:
@@ -453,16 +479,17 @@ def serve(address: str, notebooks_dir: Path | None = None) -> int:
         return 1
     sys.stdout.write("ready\n")
     sys.stdout.flush()
-    return _Server(listener).run()
+    return _Server(listener, book=book_extensions is not None).run()
 
 
 class _Server:
     """The single-threaded loop: accept launchers, fork kernels, reap them, report exits."""
 
-    def __init__(self, listener: socket.socket):
+    def __init__(self, listener: socket.socket, book: bool = False):
         import selectors
 
         self.listener = listener
+        self.book = book
         self.kernels: dict[int, socket.socket | None] = {}  # pid -> its launcher's connection
         self.by_conn: dict[socket.socket, int] = {}
         self.wake_r, self.wake_w = os.pipe()
@@ -513,7 +540,7 @@ class _Server:
             request, fds = self._read_request(conn)
             pid = os.fork()
             if pid == 0:
-                self._become_kernel(request, fds)  # never returns
+                self._become_child(request, fds)  # never returns
             conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
         except (OSError, ValueError, KeyError):
             conn.close()
@@ -580,8 +607,9 @@ class _Server:
         for conn in self.by_conn:
             conn.close()
 
-    def _become_kernel(self, request: dict, fds: list[int]) -> None:
-        """In the forked child: become the fresh kernel ``python -m ipykernel_launcher`` is."""
+    def _become_child(self, request: dict, fds: list[int]) -> None:
+        """In the forked child: become the fresh kernel ``python -m ipykernel_launcher`` is,
+        or in a book server the ``python -m pcc_report.book_process BOOK BUILDER...`` child."""
         code = 1
         try:
             os.setsid()  # its own process group, as jupyter_client gives a fresh kernel
@@ -608,11 +636,16 @@ class _Server:
                         *request["argv"]]
             if "numpy" in sys.modules:  # forked children would share one random state
                 sys.modules["numpy"].random.seed()
-            from ipykernel.kernelapp import IPKernelApp
+            if self.book:
+                from pcc_report import book_process
 
-            # parent_handle: ipykernel's poller ends the kernel if this server dies.
-            IPKernelApp.launch_instance(argv=request["argv"], parent_handle=os.getppid())
-            code = 0
+                code = book_process.main(request["argv"])
+            else:
+                from ipykernel.kernelapp import IPKernelApp
+
+                # parent_handle: ipykernel's poller ends the kernel if this server dies.
+                IPKernelApp.launch_instance(argv=request["argv"], parent_handle=os.getppid())
+                code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except BaseException:  # noqa: BLE001 - reported on the kernel's stderr, as a crash
@@ -634,9 +667,12 @@ def main(argv: list[str]) -> int:
     """``serve SOCKET [NOTEBOOKS_DIR]`` or ``launch SOCKET KERNEL-ARGS...``."""
     if len(argv) >= 2 and argv[0] == "serve":
         return serve(argv[1], Path(argv[2]) if len(argv) > 2 else None)
+    if len(argv) >= 2 and argv[0] == BOOK_ROLE:
+        return serve(argv[1], book_extensions=argv[2:])
     if len(argv) >= 2 and argv[0] == "launch":
         return launch(argv[1], argv[2:])
-    print("usage: python -m pcc_report.kernels serve|launch SOCKET ...", file=sys.stderr)
+    print(f"usage: python -m pcc_report.kernels serve|{BOOK_ROLE}|launch SOCKET ...",
+          file=sys.stderr)
     return 2
 
 
