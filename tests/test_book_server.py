@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-import yaml
+from tinybook import tiny_book
 
 from pcc_report import book, kernels
 from pcc_report.errors import ReportError
@@ -17,13 +17,7 @@ from pcc_report.execution import BUILD_ENV
 
 
 def _tiny_book(folder: Path) -> Path:
-    folder.mkdir(parents=True)
-    (folder / "intro.md").write_text("# Introduction\n\nSome *text* & more.\n", encoding="utf-8")
-    (folder / "_toc.yml").write_text(yaml.safe_dump({"format": "jb-book", "root": "intro"}),
-                                     encoding="utf-8")
-    (folder / "_config.yml").write_text(yaml.safe_dump({"title": "T", "execute": {
-        "execute_notebooks": "off"}}), encoding="utf-8")
-    return folder
+    return tiny_book(folder, "Some *text* & more.")
 
 
 def _built(book_dir: Path) -> dict[str, bytes]:
