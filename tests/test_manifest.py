@@ -138,3 +138,27 @@ def test_environment_lists_installed_distributions_and_the_lock_hash() -> None:
     assert env["lock_file"]["sha256"] == manifest.sha256_file(REPO / "requirements.lock")
     assert env["python"] == sys.version.split()[0]
     assert manifest.environment(REPO / "nope.lock")["lock_file"]["sha256"] is None
+
+
+def test_each_installed_distribution_is_named_as_its_full_metadata_names_it() -> None:
+    from importlib import metadata
+
+    dists = list(metadata.distributions())
+    assert len(dists) > 50  # the project's environment
+    for dist in dists:
+        assert manifest._name_and_version(dist) == (dist.metadata.get("Name"), dist.version)
+
+
+def test_metadata_without_both_header_lines_is_parsed_in_full() -> None:
+    from importlib import metadata
+
+    class Odd(metadata.Distribution):
+        def read_text(self, filename: str) -> str | None:
+            if filename == "METADATA":
+                return "Metadata-Version: 2.1\nname: odd-package\nversion: 2.0\n\nText.\n"
+            return None
+
+        def locate_file(self, path):  # noqa: ANN001, ANN201 - the abstract method
+            return path
+
+    assert manifest._name_and_version(Odd()) == ("odd-package", "2.0")

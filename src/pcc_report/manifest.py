@@ -193,6 +193,25 @@ def _tool_version(command: list[str]) -> str | None:
     return lines[0] if done.returncode == 0 and lines else None
 
 
+def _name_and_version(dist: metadata.Distribution) -> tuple[str | None, str | None]:
+    """A distribution's ``Name`` and ``Version``, as ``dist.metadata`` gives them.
+
+    Read from the metadata file's header lines only: ``dist.metadata`` parses the whole file
+    (long descriptions included) as an e-mail message, which for every installed package made
+    this record about 0.2-0.4 CPU-seconds of every build. Parsed in full when the header
+    lines do not have both (a file laid out unusually).
+    """
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    found: dict[str, str] = {}
+    for line in text.split("\n\n", 1)[0].splitlines():
+        key, _, value = line.partition(":")
+        if key in ("Name", "Version") and key not in found:
+            found[key] = value.strip()
+    if len(found) == 2:
+        return found["Name"], found["Version"]
+    return dist.metadata.get("Name"), dist.version
+
+
 def environment(lock_file: Path) -> dict:
     """Python, platform, every installed distribution, and the lock file's sha256.
 
@@ -202,9 +221,9 @@ def environment(lock_file: Path) -> dict:
     """
     seen: dict[str, str] = {}
     for dist in metadata.distributions():
-        name = dist.metadata.get("Name")
+        name, version = _name_and_version(dist)
         if name:
-            seen.setdefault(name, dist.version)
+            seen.setdefault(name, version)
     distributions = [
         {"name": n, "version": seen[n]}
         for n in sorted(seen, key=lambda n: (n.lower().replace("_", "-"), n))
