@@ -1,4 +1,5 @@
-"""The charts draw what they are given: series, labels, shading and markers (not pixels)."""
+"""The charts draw what they are given (series, labels, shading, markers); a saved PNG holds
+exactly the pixels matplotlib draws for it, opaque, at the dpi that sets its printed size."""
 
 from __future__ import annotations
 
@@ -144,18 +145,109 @@ def test_month_label() -> None:
     assert charts.month_label("Q1") == "Q1"
 
 
-def test_save_png_writes_the_drawn_pixels_as_rgb_at_the_dpi_and_the_same_bytes_twice(
-    tmp_path: Path,
+def _trend() -> object:
+    series = pd.DataFrame({"month": MONTHS, "count": [5, 7, 6, 9, 4, 8]})
+    window = Window("latest_12", "latest", Month(2022, 4), Month(2022, 6))
+    return charts.monthly_trend(series, title="Crime", ylabel="Crimes", highlight=window)
+
+
+def _trend_by_type() -> object:
+    series = pd.DataFrame({"month": MONTHS * 2, "crime_type": ["Arson"] * 6 + ["Robbery"] * 6,
+                           "count": [1, 2, 3, 4, 5, 6, 60, 50, 40, 30, 20, 10]})
+    return charts.monthly_trend(series, title="By type", ylabel="Crimes", by="crime_type")
+
+
+def _small_multiples() -> object:
+    rows = [(m, t, c + i) for i, m in enumerate(MONTHS)
+            for t, c in (("Anti-social behaviour", 1000), ("Drugs", 70), ("Other crime", 3))]
+    series = pd.DataFrame(rows, columns=["month", "crime_type", "count"])
+    return charts.small_multiples(series, by="crime_type", title="Safer",
+                                  ylabels={"Drugs": "Drugs offences per month"})
+
+
+def _comparison_bars() -> object:  # its legend is placed "best", which is found at draw time
+    table = pd.DataFrame({"District": ["North", "South", "East"], "previous": [30, 10, 22],
+                          "latest": [25, 15, 31]})
+    return charts.comparison_bars(table, label="District", title="By district",
+                                  xlabel="Crimes", previous="Before", latest="Now")
+
+
+def _share_bars() -> object:
+    table = pd.DataFrame({"group": ["Charged", "Open", "No suspect"], "share": [12.5, 7.5, 80]})
+    return charts.share_bars(table, label="group", value="share", title="Outcomes",
+                             xlabel="Share (%)")
+
+
+def _spc_chart() -> object:  # special causes, a recalculation and its annotation, a target
+    from pcc_report.spc import ProcessChange
+
+    labels = [f"{2020 + i // 12}-{i % 12 + 1:02d}" for i in range(30)]
+    values = pd.Series([100.0, 104.0, 98.0] * 6 + [60.0, 64.0, 58.0] * 3 + [90.0, 20.0, 61.0],
+                       index=labels)
+    result = spc(values, "lower_is_better", target=70.0,
+                 changes=[ProcessChange("2021-07", "lockdown")])
+    return charts.spc_chart(result, title="Crime", ylabel="Recorded crimes per month")
+
+
+def _translucent() -> object:  # a figure that is not the theme's opaque white
+    fig = _trend()
+    fig.patch.set_alpha(0.4)
+    fig.axes[0].patch.set_alpha(0.0)
+    return fig
+
+
+CHARTS = [_trend, _trend_by_type, _small_multiples, _comparison_bars, _share_bars, _spc_chart,
+          _translucent]
+
+
+def _on_white(path: Path) -> bytes:
+    """The pixels of a PNG as RGB, composited over white as a page shows them."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        rgba = image.convert("RGBA")
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
+
+
+@pytest.mark.parametrize("draw", CHARTS, ids=lambda draw: draw.__name__.strip("_"))
+def test_save_png_writes_the_pixels_matplotlib_draws_as_opaque_rgb_at_the_dpi(
+    tmp_path: Path, draw
 ) -> None:
     from PIL import Image
 
-    series = pd.DataFrame({"month": MONTHS, "count": [5, 7, 6, 9, 4, 8]})
-    fig = charts.monthly_trend(series, title="Crime", ylabel="Crimes")
-    fig.savefig(tmp_path / "matplotlib.png", dpi=charts.DPI, bbox_inches="tight")  # RGBA
+    draw().savefig(tmp_path / "matplotlib.png", dpi=charts.DPI, bbox_inches="tight")  # RGBA
+    fig = draw()  # the same chart, drawn afresh, as a section saves it
+    before = (fig.get_size_inches().tolist(), fig.dpi, fig.get_layout_engine(), fig.canvas)
     charts.save_png(fig, tmp_path / "a.png")
     charts.save_png(fig, tmp_path / "b.png")
-    drawn, saved = Image.open(tmp_path / "matplotlib.png"), Image.open(tmp_path / "a.png")
-    assert (drawn.mode, saved.mode) == ("RGBA", "RGB")  # pdfTeX copies an RGB stream as is
-    assert saved.info["dpi"] == pytest.approx(drawn.info["dpi"], abs=0.01)
-    assert saved.tobytes() == drawn.convert("RGB").tobytes()  # opaque: no pixel changed
+    # the figure is left as it was: its size, dpi, layout engine and canvas
+    assert (fig.get_size_inches().tolist(), fig.dpi, fig.get_layout_engine(), fig.canvas) == before
+    with Image.open(tmp_path / "a.png") as saved, Image.open(tmp_path / "matplotlib.png") as own:
+        assert saved.mode == "RGB" and "transparency" not in saved.info  # opaque
+        assert saved.info["dpi"] == pytest.approx((charts.DPI, charts.DPI), abs=0.013)
+        assert saved.info["dpi"] == pytest.approx(own.info["dpi"], abs=1e-6)  # pdfTeX's size
+        assert saved.size == own.size
+        assert saved.tobytes() == _on_white(tmp_path / "matplotlib.png").tobytes()
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+
+
+def test_save_png_of_a_translucent_figure_shows_it_on_white(tmp_path: Path) -> None:
+    from PIL import Image
+
+    fig = _translucent()
+    fig.patch.set_facecolor((0.0, 0.0, 0.0, 0.4))  # 40% black over white
+    charts.save_png(fig, tmp_path / "b.png")
+    with Image.open(tmp_path / "b.png") as saved:
+        assert saved.getpixel((0, 0)) == (153, 153, 153)  # 255 * 0.6
+
+
+def test_png_encodes_every_pixel_and_row(tmp_path: Path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    noise = np.random.default_rng(13).integers(0, 256, size=(37, 53, 3), dtype=np.uint8)
+    (tmp_path / "noise.png").write_bytes(charts._png(noise, 96))
+    with Image.open(tmp_path / "noise.png") as decoded:
+        assert decoded.mode == "RGB" and decoded.size == (53, 37)
+        assert decoded.info["dpi"] == pytest.approx((96, 96), abs=0.013)  # whole px per metre
+        assert np.array_equal(np.asarray(decoded), noise)
