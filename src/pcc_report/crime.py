@@ -85,13 +85,16 @@ def like_for_like_types(tidy: pd.DataFrame, first: str, last: str) -> pd.DataFra
     return tidy.assign(crime_type=tidy["crime_type"].replace(relabel))
 
 
-def types_counted_under(tidy: pd.DataFrame, label: str, first: str, last: str) -> list[str]:
-    """The crime types of ``tidy`` that a :func:`like_for_like_types` row ``label`` counts
-    over ``first``..``last``: ``[label]`` for a type shown as itself, the renamed or grouped
-    types for a merged row, ``[]`` for a label that is no type (a total row)."""
+def types_counted(tidy: pd.DataFrame, first: str, last: str) -> dict[str, list[str]]:
+    """Each :func:`like_for_like_types` row label over ``first``..``last`` (YYYY-MM) -> the
+    crime types of ``tidy`` that it counts (sorted): ``[label]`` for a type shown as itself,
+    the renamed or grouped types for a merged row; a label that is no type (a total row) is
+    not a key. One call serves every row of a table."""
     relabel = _like_for_like_labels(tidy, first, last)
-    present = sorted(set(tidy["crime_type"]))
-    return [t for t in present if relabel.get(t, t) == label]
+    counted: dict[str, list[str]] = {}
+    for crime_type in sorted(set(tidy["crime_type"].unique())):
+        counted.setdefault(relabel.get(crime_type, crime_type), []).append(crime_type)
+    return counted
 
 
 def _like_for_like_labels(tidy: pd.DataFrame, first: str, last: str) -> dict[str, str]:
@@ -100,7 +103,7 @@ def _like_for_like_labels(tidy: pd.DataFrame, first: str, last: str) -> dict[str
     for change in CATEGORY_CHANGES:
         if not first < change.month <= last:
             continue
-        present = set(tidy.loc[tidy["month"].between(first, last), "crime_type"])
+        present = set(tidy.loc[tidy["month"].between(first, last), "crime_type"].unique())
         for before, after in change.groups:
             group = (set(before) | set(after)) & present
             if len(group) < 2 or not group & set(before):
