@@ -45,13 +45,15 @@ Conventions, and why:
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from pcc_report.catalogue import POLICE_UK, Measure, in_edition
+from pcc_report.crime import StreetCounts
 from pcc_report.periods import (
     ASSESSMENT_WINDOWS,
     Month,
@@ -110,7 +112,8 @@ def _series(
     # Both sources give their months in order (sorted, one row each), so the frame is built
     # once from arrays: pandas' per-operation overhead was most of a series' time.
     if measure.source == POLICE_UK:
-        months, numerator = street.counts(measure, skip)
+        months, numerator = street.counts(measure.crime_types, measure.exclude_crime_types,
+                                          skip)
         month: pd.Index | pd.Series = pd.Index(months)
         denominator = np.full(len(months), np.nan)
     else:
@@ -123,46 +126,6 @@ def _series(
         value = np.where(denominator > 0, ratio, np.nan)
     columns = dict(zip(SERIES_COLUMNS, (month, numerator, denominator, value), strict=True))
     return pd.DataFrame(columns)
-
-
-@dataclass(frozen=True)
-class StreetCounts:
-    """The tidy police.uk table's counts summed by month and crime type.
-
-    Why: every police.uk measure is a choice of crime types summed by month, so the table
-    is summed once here for all of them (filtering the whole table again for each measure
-    was most of an assessment's time). The counts are whole numbers (the tidy table's
-    ``count`` is an integer), so adding by type first and then across types gives exactly
-    the totals of adding the rows. ``months`` is every month in the table (sorted),
-    ``types`` every crime type (a missing type included), ``table`` months x types.
-    """
-
-    months: tuple[str, ...] = ()
-    types: tuple[object, ...] = ()
-    table: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
-
-    @classmethod
-    def of(cls, tidy: pd.DataFrame | None) -> StreetCounts:
-        if tidy is None or tidy.empty:
-            return cls()
-        month, months = pd.factorize(tidy["month"].astype(str), sort=True)
-        kind, types = pd.factorize(tidy["crime_type"], use_na_sentinel=False)
-        count = tidy["count"]
-        count = count.to_numpy(np.int64) if pd.api.types.is_integer_dtype(count) else (
-            count.to_numpy(float, na_value=0.0))
-        table = np.zeros((len(months), len(types)), dtype=count.dtype)
-        np.add.at(table, (month, kind), count)
-        return cls(tuple(months), tuple(types), table)
-
-    def counts(self, measure: Measure, skip: Collection[str]) -> tuple[list[str], np.ndarray]:
-        """The measure's monthly counts, every month of the table but those in ``skip``."""
-        if measure.crime_types:
-            chosen = [t in measure.crime_types for t in self.types]
-        else:
-            chosen = [t not in measure.exclude_crime_types for t in self.types]
-        totals = self.table[:, np.array(chosen, dtype=bool)].sum(axis=1)
-        keep = [i for i, m in enumerate(self.months) if m not in skip]
-        return [self.months[i] for i in keep], totals[keep].astype(float)
 
 
 def _return_sums(
@@ -270,13 +233,19 @@ class WindowValue:
         return self.value is not None
 
 
-def _expected_points(measure: Measure, window: Window) -> list[str]:
+def _expected_points(measure: Measure, window: Window) -> tuple[str, ...]:
+    kind = "quarterly" if measure.quarterly else measure.unit == "snapshot" and "snapshot"
+    return _window_points(window, kind or "monthly")
+
+
+@cache  # a report has ten windows, and every measure asks for their months
+def _window_points(window: Window, kind: str) -> tuple[str, ...]:
     months = window.months
-    if measure.quarterly:
+    if kind == "quarterly":
         months = [m for m in months if m.is_quarter_end]
-    elif measure.unit == "snapshot":
+    elif kind == "snapshot":
         months = months[-1:]
-    return [str(m) for m in months]
+    return tuple(str(m) for m in months)
 
 
 def window_value(measure: Measure, series: pd.DataFrame, window: Window | None) -> WindowValue:
