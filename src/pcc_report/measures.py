@@ -234,8 +234,9 @@ class WindowValue:
 
 
 def _expected_points(measure: Measure, window: Window) -> tuple[str, ...]:
-    kind = "quarterly" if measure.quarterly else measure.unit == "snapshot" and "snapshot"
-    return _window_points(window, kind or "monthly")
+    if measure.quarterly:
+        return _window_points(window, "quarterly")
+    return _window_points(window, "snapshot" if measure.unit == "snapshot" else "monthly")
 
 
 @cache  # a report has ten windows, and every measure asks for their months
@@ -259,7 +260,8 @@ class _Points:
 
     Why: a measure is valued over ten windows, and selecting a window's rows from the
     frame with pandas each time was most of an assessment's time. The sums are numpy's
-    over the same values in the same (series) order, so they are the frame's sums exactly.
+    over the same values in the same (series) order, so they are the frame's sums exactly;
+    a missing denominator counts 0, as pandas' sum skips it.
     """
 
     rows: dict[str, list[int]]
