@@ -185,12 +185,12 @@ def test_type_tables_keep_the_types_when_no_change_lies_between_their_windows() 
 
 
 def test_the_types_a_like_for_like_row_counts() -> None:
-    first, last = "2013-03", "2013-06"
-    assert crime.types_counted_under(ACROSS_2013, "Violence and sexual offences", first, last) \
-        == ["Violence and sexual offences", "Violent crime"]
+    counted = crime.types_counted(ACROSS_2013, "2013-03", "2013-06")
+    assert counted["Violence and sexual offences"] == [
+        "Violence and sexual offences", "Violent crime"]
     merged = ("Public order and Possession of weapons (together: Public disorder and weapons "
               "before May 2013)")
-    assert crime.types_counted_under(ACROSS_2013, merged, first, last) == [
-        "Possession of weapons", "Public disorder and weapons", "Public order"]
-    assert crime.types_counted_under(ACROSS_2013, "Burglary", first, last) == ["Burglary"]
-    assert crime.types_counted_under(ACROSS_2013, crime.ALL_CRIME, first, last) == []
+    assert counted[merged] == ["Possession of weapons", "Public disorder and weapons",
+                               "Public order"]
+    assert counted["Burglary"] == ["Burglary"]
+    assert crime.ALL_CRIME not in counted and len(counted) == 3

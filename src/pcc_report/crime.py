@@ -8,8 +8,11 @@ figures against an independent calculation from the raw files.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pcc_report import yaml_files
@@ -85,13 +88,16 @@ def like_for_like_types(tidy: pd.DataFrame, first: str, last: str) -> pd.DataFra
     return tidy.assign(crime_type=tidy["crime_type"].replace(relabel))
 
 
-def types_counted_under(tidy: pd.DataFrame, label: str, first: str, last: str) -> list[str]:
-    """The crime types of ``tidy`` that a :func:`like_for_like_types` row ``label`` counts
-    over ``first``..``last``: ``[label]`` for a type shown as itself, the renamed or grouped
-    types for a merged row, ``[]`` for a label that is no type (a total row)."""
+def types_counted(tidy: pd.DataFrame, first: str, last: str) -> dict[str, list[str]]:
+    """Each :func:`like_for_like_types` row label over ``first``..``last`` (YYYY-MM) -> the
+    crime types of ``tidy`` that it counts (sorted): ``[label]`` for a type shown as itself,
+    the renamed or grouped types for a merged row; a label that is no type (a total row) is
+    not a key. One call serves every row of a table."""
     relabel = _like_for_like_labels(tidy, first, last)
-    present = sorted(set(tidy["crime_type"]))
-    return [t for t in present if relabel.get(t, t) == label]
+    counted: dict[str, list[str]] = {}
+    for crime_type in sorted(set(tidy["crime_type"].unique())):
+        counted.setdefault(relabel.get(crime_type, crime_type), []).append(crime_type)
+    return counted
 
 
 def _like_for_like_labels(tidy: pd.DataFrame, first: str, last: str) -> dict[str, str]:
@@ -100,7 +106,7 @@ def _like_for_like_labels(tidy: pd.DataFrame, first: str, last: str) -> dict[str
     for change in CATEGORY_CHANGES:
         if not first < change.month <= last:
             continue
-        present = set(tidy.loc[tidy["month"].between(first, last), "crime_type"])
+        present = set(tidy.loc[tidy["month"].between(first, last), "crime_type"].unique())
         for before, after in change.groups:
             group = (set(before) | set(after)) & present
             if len(group) < 2 or not group & set(before):
@@ -127,6 +133,50 @@ def crime_type_comparison(tidy: pd.DataFrame, current: Window, previous: Window)
     totals["change"] = totals["latest"] - totals["previous"]
     totals["pct_change"] = percent_change(totals["latest"], totals["previous"])
     return pd.concat([table, pd.DataFrame([totals])], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class StreetCounts:
+    """The tidy police.uk table's counts summed by month and crime type.
+
+    Why: every police.uk measure (:mod:`pcc_report.measures`) is a choice of crime types
+    summed by month, so the table is summed once here for all of them (filtering the whole
+    table again for each measure was most of an assessment's time). The counts are whole
+    numbers (the tidy table's ``count`` is an integer), so adding by type first and then
+    across types gives exactly the totals of adding the rows. ``months`` is every month in
+    the table (sorted), ``types`` every crime type (a missing type included), ``table``
+    months x types.
+    """
+
+    months: tuple[str, ...] = ()
+    types: tuple[object, ...] = ()
+    table: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+
+    @classmethod
+    def of(cls, tidy: pd.DataFrame | None) -> StreetCounts:
+        if tidy is None or tidy.empty:
+            return cls()
+        month, months = pd.factorize(tidy["month"].astype(str), sort=True)
+        kind, types = pd.factorize(tidy["crime_type"], use_na_sentinel=False)
+        count = tidy["count"]
+        count = count.to_numpy(np.int64) if pd.api.types.is_integer_dtype(count) else (
+            count.to_numpy(float, na_value=0.0))
+        table = np.zeros((len(months), len(types)), dtype=count.dtype)
+        np.add.at(table, (month, kind), count)
+        return cls(tuple(months), tuple(types), table)
+
+    def counts(
+        self, crime_types: Collection[str], exclude: Collection[str], skip: Collection[str]
+    ) -> tuple[list[str], np.ndarray]:
+        """Monthly counts of ``crime_types`` (none given: every type not in ``exclude``), for
+        every month of the table but those in ``skip``."""
+        if crime_types:
+            chosen = [t in crime_types for t in self.types]
+        else:
+            chosen = [t not in exclude for t in self.types]
+        totals = self.table[:, np.array(chosen, dtype=bool)].sum(axis=1)
+        keep = [i for i, m in enumerate(self.months) if m not in skip]
+        return [self.months[i] for i in keep], totals[keep].astype(float)
 
 
 def monthly_series(

@@ -33,7 +33,7 @@ import pandas as pd
 
 from pcc_report import catalogue
 from pcc_report.config import PROJECT_ROOT
-from pcc_report.crime import types_counted_under
+from pcc_report.crime import types_counted
 from pcc_report.police_uk import ANTI_SOCIAL_BEHAVIOUR
 
 LINEAGE_FILE = "lineage.json"
@@ -129,10 +129,11 @@ def comparison(ctx: Any, table: pd.DataFrame, crime_types: Iterable[str] | None 
     previous, latest = keys
     label = table.columns[0]
     figures = []
+    counted_under = types_counted(ctx.tidy, str(ctx.windows[previous].first),
+                                  str(ctx.windows[latest].last))
     for record in table.to_dict("records"):
         name = str(record[label])
-        counted = types_counted_under(ctx.tidy, name, str(ctx.windows[previous].first),
-                                      str(ctx.windows[latest].last))
+        counted = counted_under.get(name, [])
         own: dict = {"crime_types": counted}
         if not counted:  # the total row
             own = {"crime_types": list(crime_types)} if crime_types else \

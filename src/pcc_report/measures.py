@@ -46,12 +46,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from pcc_report.catalogue import POLICE_UK, Measure, in_edition
+from pcc_report.crime import StreetCounts
 from pcc_report.periods import (
     ASSESSMENT_WINDOWS,
     Month,
@@ -97,46 +99,44 @@ def monthly_series(
     may be broken down by crime group or line). Quarterly values sit at the quarter's last
     month. Months with no data are absent; see the module docstring for police.uk zeros.
     """
+    street = StreetCounts.of(tidy if measure.source == POLICE_UK else None)
+    return _series(measure, street, returns, frozenset(incomplete_months))
+
+
+def _series(
+    measure: Measure,
+    street: StreetCounts,
+    returns: Mapping[str, pd.DataFrame],
+    skip: Collection[str],
+) -> pd.DataFrame:
+    # Both sources give their months in order (sorted, one row each), so the frame is built
+    # once from arrays: pandas' per-operation overhead was most of a series' time.
     if measure.source == POLICE_UK:
-        counts = _police_uk_counts(measure, tidy, set(incomplete_months))
-        frame = pd.DataFrame({"month": counts.index, "numerator": counts.to_numpy(float)})
-        frame["denominator"] = np.nan
+        months, numerator = street.counts(measure.crime_types, measure.exclude_crime_types,
+                                          skip)
+        month: pd.Index | pd.Series = pd.Index(months)
+        denominator = np.full(len(months), np.nan)
     else:
-        frame = _return_sums(measure, returns.get(measure.source))
+        month, numerator, denominator = _return_sums(measure, returns.get(measure.source))
+    value = numerator
     if measure.unit in ("percentage", "mean"):
         scale = 100 if measure.unit == "percentage" else 1
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = scale * frame["numerator"] / frame["denominator"]
-        frame["value"] = ratio.where(frame["denominator"] > 0)
-    else:
-        frame["value"] = frame["numerator"]
-    return frame[SERIES_COLUMNS].sort_values("month", ignore_index=True)
+            ratio = scale * numerator / denominator
+        value = np.where(denominator > 0, ratio, np.nan)
+    columns = dict(zip(SERIES_COLUMNS, (month, numerator, denominator, value), strict=True))
+    return pd.DataFrame(columns)
 
 
-def _police_uk_counts(measure: Measure, tidy: pd.DataFrame | None, skip: set[str]) -> pd.Series:
-    if tidy is None or tidy.empty:
-        return pd.Series(dtype=float, index=pd.Index([], name="month"))
-    months = sorted(set(tidy["month"].astype(str)) - skip)
-    if measure.crime_types:
-        rows = tidy[tidy["crime_type"].isin(measure.crime_types)]
-    else:
-        rows = tidy[~tidy["crime_type"].isin(measure.exclude_crime_types)]
-    sums = rows.groupby(rows["month"].astype(str))["count"].sum()
-    return sums.reindex(pd.Index(months, name="month"), fill_value=0)
-
-
-def _return_sums(measure: Measure, data: pd.DataFrame | None) -> pd.DataFrame:
+def _return_sums(
+    measure: Measure, data: pd.DataFrame | None
+) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """A return's months (sorted), with the numerators and denominators summed by month."""
     columns = {
         "percentage": [measure.numerator, measure.denominator],
         "mean": [measure.value, measure.denominator],
     }.get(measure.unit, [measure.value])
-    empty = pd.DataFrame(
-        {
-            "month": pd.Series(dtype=str),
-            "numerator": pd.Series(dtype=float),
-            "denominator": pd.Series(dtype=float),
-        }
-    )
+    empty = (pd.Series(dtype=str), np.array([], dtype=float), np.array([], dtype=float))
     if data is None or data.empty:
         return empty
     for column, wanted in measure.filter:
@@ -151,9 +151,10 @@ def _return_sums(measure: Measure, data: pd.DataFrame | None) -> pd.DataFrame:
     if measure.unit == "mean":  # a mean is pooled as sum(mean x weight) / sum(weight)
         values[columns[0]] = values[columns[0]] * values[columns[1]]
     sums = values.groupby("month", as_index=False)[columns].sum()
-    out = pd.DataFrame({"month": sums["month"], "numerator": sums[columns[0]]})
-    out["denominator"] = sums[columns[1]] if len(columns) == 2 else np.nan
-    return out
+    numerator = sums[columns[0]].to_numpy(dtype=float)
+    if len(columns) == 2:
+        return sums["month"], numerator, sums[columns[1]].to_numpy(dtype=float)
+    return sums["month"], numerator, np.full(len(numerator), np.nan)
 
 
 def breakdown_table(measure: Measure, data: pd.DataFrame | None, window: Window) -> pd.DataFrame:
@@ -232,33 +233,68 @@ class WindowValue:
         return self.value is not None
 
 
-def _expected_points(measure: Measure, window: Window) -> list[str]:
-    months = window.months
+def _expected_points(measure: Measure, window: Window) -> tuple[str, ...]:
     if measure.quarterly:
+        return _window_points(window, "quarterly")
+    return _window_points(window, "snapshot" if measure.unit == "snapshot" else "monthly")
+
+
+@cache  # a report has ten windows, and every measure asks for their months
+def _window_points(window: Window, kind: str) -> tuple[str, ...]:
+    months = window.months
+    if kind == "quarterly":
         months = [m for m in months if m.is_quarter_end]
-    elif measure.unit == "snapshot":
+    elif kind == "snapshot":
         months = months[-1:]
-    return [str(m) for m in months]
+    return tuple(str(m) for m in months)
 
 
 def window_value(measure: Measure, series: pd.DataFrame, window: Window | None) -> WindowValue:
     """Sum (counts), pool (percentages) or take the end value (snapshots) over a window."""
+    return _window_value(measure, _Points.of(series), window)
+
+
+@dataclass(frozen=True)
+class _Points:
+    """A monthly series' rows that have a numerator, by month, as arrays.
+
+    Why: a measure is valued over ten windows, and selecting a window's rows from the
+    frame with pandas each time was most of an assessment's time. The sums are numpy's
+    over the same values in the same (series) order, so they are the frame's sums exactly;
+    a missing denominator counts 0, as pandas' sum skips it.
+    """
+
+    rows: dict[str, list[int]]
+    numerator: np.ndarray
+    denominator: np.ndarray
+
+    @classmethod
+    def of(cls, series: pd.DataFrame) -> _Points:
+        numerator = series["numerator"].to_numpy(dtype=float, na_value=np.nan)
+        rows: dict[str, list[int]] = {}
+        for i, month in enumerate(series["month"].tolist()):
+            if not np.isnan(numerator[i]):
+                rows.setdefault(month, []).append(i)
+        denominator = series["denominator"].to_numpy(dtype=float, na_value=np.nan)
+        return cls(rows, numerator, np.where(np.isnan(denominator), 0.0, denominator))
+
+
+def _window_value(measure: Measure, points: _Points, window: Window | None) -> WindowValue:
     if window is None:
         return WindowValue(None, None, None, None, 0, 0, False, "not available")
     expected = _expected_points(measure, window)
-    rows = series[series["month"].isin(expected)]
-    rows = rows[rows["numerator"].notna()]
-    present = set(rows["month"])
-    missing = tuple(m for m in expected if m not in present)
+    present = [m for m in expected if m in points.rows]
+    missing = tuple(m for m in expected if m not in points.rows)
     unavailable = WindowValue(
         window, None, None, None, len(expected), len(present), False, "not available", missing
     )
-    if rows.empty:
+    if not present:
         return unavailable
-    numerator = float(rows["numerator"].sum())
+    rows = sorted(i for m in present for i in points.rows[m])
+    numerator = float(points.numerator[rows].sum())
     denominator = None
     if measure.unit in ("percentage", "mean"):
-        denominator = float(rows["denominator"].sum())
+        denominator = float(points.denominator[rows].sum())
         if denominator <= 0:
             return unavailable
         value = (100 if measure.unit == "percentage" else 1) * numerator / denominator
@@ -408,9 +444,23 @@ def assess(
     ``windows`` comes from :func:`pcc_report.periods.report_windows`; without a
     ``baseline`` window the baseline comparison is "Not available".
     """
-    series = monthly_series(measure, tidy, returns, incomplete_months=incomplete_months)
+    street = StreetCounts.of(tidy if measure.source == POLICE_UK else None)
+    return _assess(measure, street, returns, windows, frozenset(incomplete_months), settings)
+
+
+def _assess(
+    measure: Measure,
+    street: StreetCounts,
+    returns: Mapping[str, pd.DataFrame],
+    windows: Mapping[str, Window],
+    skip: Collection[str],
+    settings: Settings,
+) -> MeasureAssessment:
+    series = _series(measure, street, returns, skip)
     everything = assessment_windows(dict(windows))
-    values = {key: window_value(measure, series, everything.get(key)) for key in ASSESSMENT_WINDOWS}
+    points = _Points.of(series)
+    values = {key: _window_value(measure, points, everything.get(key))
+              for key in ASSESSMENT_WINDOWS}  # fmt: skip
     comparisons = {
         name: compare_windows(measure, values[a], values[b], settings.rule)
         for name, (a, b) in COMPARISONS.items()
@@ -425,15 +475,24 @@ def spc_points(measure: Measure, series: pd.DataFrame, period_end: Month) -> pd.
     Percentages are charted as the monthly percentages. The chart starts at the first month
     with data, so months before a return began are not reported as missing points.
     """
-    values = series.set_index("month")["value"]
-    observed = [m for m in values.index if m <= str(period_end)]
+    months = series["month"].tolist()
+    chart = _chart_months(measure, months, period_end)
+    value = dict(zip(months, series["value"].to_numpy(dtype=float, na_value=np.nan),
+                     strict=True))  # fmt: skip
+    points = np.array([value.get(m, np.nan) for m in chart], dtype=float)
+    return pd.Series(points, index=pd.Index(chart, name="month"))
+
+
+def _chart_months(measure: Measure, months: list[str], period_end: Month) -> list[str]:
+    """The chart's months: from the first month in the series, at most ``SPC_MONTHS``."""
+    observed = [m for m in months if m <= str(period_end)]
     if not observed:
-        return pd.Series(dtype=float)
+        return []
     first = max(Month.parse(min(observed)), period_end - (SPC_MONTHS - 1))
-    months = month_range(first, period_end)
+    chart = month_range(first, period_end)
     if measure.quarterly:
-        months = [m for m in months if m.is_quarter_end]
-    return values.reindex(pd.Index([str(m) for m in months], name="month")).astype(float)
+        chart = [m for m in chart if m.is_quarter_end]
+    return [str(m) for m in chart]
 
 
 def _spc(
@@ -448,9 +507,17 @@ def _spc(
     points = spc_points(measure, series, period_end)
     if measure.unit != "percentage":
         return spc(points, measure.polarity, **options)
-    counts = series.set_index("month")[["numerator", "denominator"]].reindex(points.index)
-    counts = counts.where(counts["denominator"] > 0)
-    return spc_p(counts["numerator"], counts["denominator"], measure.polarity, **options)
+    # A month whose denominator is not positive is a gap in both counts.
+    row = {m: i for i, m in enumerate(series["month"].tolist())}
+    at = [row.get(m, -1) for m in points.index]
+    numerator, denominator = (
+        np.append(series[c].to_numpy(dtype=float, na_value=np.nan), np.nan)[at]
+        for c in ("numerator", "denominator")
+    )
+    gap = ~(denominator > 0)
+    numerator[gap], denominator[gap] = np.nan, np.nan
+    counts = (pd.Series(c, index=points.index) for c in (numerator, denominator))
+    return spc_p(*counts, measure.polarity, **options)
 
 
 class Assessments(list):
@@ -491,9 +558,10 @@ def assess_all(
         shown = [m for m in shown if m.id in only]
     end = Month.parse(period_end) if isinstance(period_end, str) else period_end
     windows = report_windows(end, baseline_fy)
-    incomplete = tuple(incomplete_months)
+    skip = frozenset(incomplete_months)
+    street = StreetCounts.of(tidy if any(m.source == POLICE_UK for m in shown) else None)
     return Assessments(
-        (assess(m, tidy, returns, windows, incomplete, settings) for m in shown),
+        (_assess(m, street, returns, windows, skip, settings) for m in shown),
         withheld=withheld,
         edition=edition,
     )

@@ -493,9 +493,12 @@ def _observed(
 ) -> tuple[list[Hashable], np.ndarray, tuple[Hashable, ...]]:
     """Split a series into observed (label, value) pairs and the labels of missing points."""
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-    numbers = pd.to_numeric(series, errors="raise").astype(float)
-    present = numbers.notna().to_numpy()
-    x = numbers.to_numpy()[present]
+    if series.dtype == np.float64:  # already numbers (a measure's points): no conversion
+        numbers = series.to_numpy()
+    else:
+        numbers = pd.to_numeric(series, errors="raise").astype(float).to_numpy()
+    present = ~np.isnan(numbers)
+    x = numbers[present]
     if not np.all(np.isfinite(x)):
         raise ValueError("values must be finite numbers or missing (NaN/None)")
     labels = list(series.index[present])
