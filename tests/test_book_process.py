@@ -158,3 +158,10 @@ def test_the_child_never_imports_notebook_execution() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "[]"
     assert "executed before it is built" in done.stderr
+
+
+def test_the_shared_formats_folder_reaches_the_pdf_builder(monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[tuple] = []
+    monkeypatch.setattr(book_process, "run_builder", lambda *args: ran.append(args) or True)
+    assert book_process.main([f"{book_process.FORMATS}/f", "b", "html", "pdflatex"]) == 0
+    assert ran == [("b", "html", "/f"), ("b", "pdflatex", "/f")]

@@ -114,3 +114,37 @@ def test_index_entries_fail_since_no_index_is_made(tmp_path: Path) -> None:
                     "\\begin{document}\nA\\index{a}\n\\end{document}\n")
     with pytest.raises(latex_pdf.LatexError, match="has index entries"):
         latex_pdf.typeset(tex.parent)
+
+
+def test_a_shared_format_serves_another_document_with_the_same_preamble(
+    tmp_path: Path, runs: list[tuple[str, ...]]
+) -> None:
+    """Only the part before the end-of-dump marker is in the format; what follows differs."""
+    shared = tmp_path / "formats"
+    first = _document(tmp_path / "a", PREAMBLE + latex_pdf.END_OF_DUMP + "\n\\def\\who{A}\n",
+                      BODY.replace("Far", "Far \\who"))
+    second = _document(tmp_path / "b", PREAMBLE + latex_pdf.END_OF_DUMP + "\n\\def\\who{B}\n",
+                       BODY.replace("Far", "Far \\who"))
+    latex_pdf.typeset(first.parent, shared)
+    assert len(list(shared.glob("*.fmt"))) == 1
+    runs.clear()
+    latex_pdf.typeset(second.parent, shared)
+    assert not any("-ini" in r for r in runs)
+    assert "Far B" in _text(second.with_suffix(".pdf"))
+    alone = _document(tmp_path / "c", second.read_text(encoding="utf-8"), "")
+    latex_pdf.typeset(alone.parent)  # its own format: the same PDF
+    assert alone.with_suffix(".pdf").read_bytes() == second.with_suffix(".pdf").read_bytes()
+
+
+def test_a_damaged_shared_format_is_made_again(tmp_path: Path,
+                                              runs: list[tuple[str, ...]]) -> None:
+    shared = tmp_path / "formats"
+    latex_pdf.typeset(_document(tmp_path / "a").parent, shared)
+    (fmt,) = shared.glob("*.fmt")
+    fmt.write_bytes(fmt.read_bytes()[:1000])
+    runs.clear()
+    tex = _document(tmp_path / "b")
+    latex_pdf.typeset(tex.parent, shared)
+    assert any("-ini" in r for r in runs)
+    assert "See page 3 of 3." in _text(tex.with_suffix(".pdf"))
+    assert fmt.stat().st_size > 1000  # replaced by the format just made

@@ -53,6 +53,8 @@ BUILD_MODULES = ("jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.applica
                  "sphinx.builders.html", "sphinx.builders.latex", "myst_nb.sphinx_ext",
                  "sphinx_design.extension", "sphinx_external_toc.parsing")
 WAIT = "--wait"
+#: ``--formats=DIR`` before the book: the folder of LaTeX formats shared between builds.
+FORMATS = "--formats="
 #: myst-nb's execution clients (module, class): never used by a book whose notebooks are run.
 EXECUTION_CLIENTS = (("myst_nb.core.execute.cache", "NotebookClientCache"),
                      ("myst_nb.core.execute.direct", "NotebookClientDirect"),
@@ -76,7 +78,7 @@ def without_execution() -> None:
         sys.modules.setdefault(module, stand_in)
 
 
-def run_builder(book_dir: str, builder: str) -> bool:
+def run_builder(book_dir: str, builder: str, formats: str | None = None) -> bool:
     """One ``jupyter-book build BOOK --builder BUILDER`` with :data:`OPTIONS`; True if it built.
 
     ``pdflatex`` is the ``latex`` builder, then :func:`pcc_report.latex_pdf.typeset` of its
@@ -100,7 +102,8 @@ def run_builder(book_dir: str, builder: str) -> bool:
         from pcc_report import latex_pdf
 
         try:
-            latex_pdf.typeset(Path(book_dir) / "_build" / "latex")
+            latex_pdf.typeset(Path(book_dir) / "_build" / "latex",
+                              Path(formats) if formats else None)
         except latex_pdf.LatexError as error:
             print(f"Error: Failed to build pdf: {error}", file=sys.stderr)
             return False
@@ -108,11 +111,17 @@ def run_builder(book_dir: str, builder: str) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    """Build ``argv[0]`` with each builder named after it, in order; the exit status."""
+    """Build ``argv[0]`` with each builder named after it, in order; the exit status.
+
+    ``--formats=DIR`` may come first (:data:`FORMATS`), or after the book.
+    """
+    formats = next((a[len(FORMATS):] for a in argv if a.startswith(FORMATS)), None)
+    argv = [a for a in argv if not a.startswith(FORMATS)]
     book_dir, builders = argv[0], argv[1:]
     for position, builder in enumerate(builders):
         sys.stdout.flush()
-        if not run_builder(book_dir, builder):
+        if not (run_builder(book_dir, builder, formats) if formats else
+                run_builder(book_dir, builder)):
             return FAILED + position
     return 0
 
