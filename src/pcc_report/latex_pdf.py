@@ -108,7 +108,8 @@ def _format(tex: Path, shared: Path | None) -> str:
                                        preamble, tex.parent):
         shutil.copyfile(shared / f"{preamble}.fmt", fmt)
         shutil.copyfile(shared / f"{preamble}.json", record)
-        return name
+        if _current(fmt, record, preamble, tex.parent):  # not replaced while it was copied
+            return name
     record.unlink(missing_ok=True)
     _pdflatex(tex, "preamble", "-ini", f"-jobname={name}", "&pdflatex", "mylatexformat.ltx",
               tex.name)
