@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from pcc_report import book
+from pcc_report import book, latex_pdf
 from pcc_report.config import load_force_config
 from pcc_report.periods import Quarter
 from pcc_report.publish import Reservation
@@ -72,7 +72,7 @@ def test_assemble_writes_config_toc_and_static_pages_beside_the_notebooks(tmp_pa
         assert (tmp_path / extra).is_dir() == (book.BOOK_DIR / extra).is_dir()
 
 
-def test_latex_preamble_defines_the_running_header_then_reads_the_templates() -> None:
+def test_latex_preamble_reads_the_templates_then_defines_the_running_header() -> None:
     demo = load_force_config("demoshire")
     config = book.book_config(demo, QUARTER, "12 December 2022", FIRST)
     preamble = config["sphinx"]["config"]["latex_elements"]["preamble"]
@@ -86,3 +86,13 @@ def test_latex_preamble_defines_the_running_header_then_reads_the_templates() ->
     marked = book.latex_preamble("P & Q", None, "restricted-test")
     assert "\\newcommand{\\pccPanel}{P \\& Q}" in marked
     assert "{Meeting date to be confirmed}" in marked
+    # the report's own values after the end of the format's part, the same for every report
+    shared, _, own = marked.partition(latex_pdf.END_OF_DUMP)
+    assert shared == preamble.partition(latex_pdf.END_OF_DUMP)[0]
+    assert "P \\& Q" in own and "P \\& Q" not in shared
+
+
+def test_published_builds_share_formats_in_their_reports_folder(tmp_path: Path) -> None:
+    staging = tmp_path / "out" / ".staging" / "kent-2023-24-Q4-ab12" / "public"
+    assert book.shared_formats(staging) == tmp_path / "out" / ".cache" / "latex"
+    assert book.shared_formats(tmp_path / "out" / "drafts" / "kent") is None

@@ -133,3 +133,35 @@ def test_a_module_that_cannot_be_imported_is_left_to_the_build(
     monkeypatch.delitem(sys.modules, "colorsys", raising=False)
     book_process.preload(["pcc_report.no_such_extension", "colorsys"])
     assert "colorsys" in sys.modules
+
+
+def test_the_pdf_builder_writes_the_latex_and_typesets_it(tmp_path: Path) -> None:
+    """A real child: Sphinx's LaTeX, then pdflatex's passes (pcc_report.latex_pdf)."""
+    folder = _tiny_book(tmp_path / "book")
+    (folder / "_config.yml").write_text(yaml.safe_dump({  # no sphinx-jupyterbook-latex: as ours
+        "title": "T", "execute": {"execute_notebooks": "off"},
+        "latex": {"use_jupyterbook_latex": False}}), encoding="utf-8")
+    book.run_jupyter_book(folder, "pdflatex")
+    (pdf,) = (folder / "_build" / "latex").glob("*.pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Some text." in text
+
+
+def test_the_child_never_imports_notebook_execution() -> None:
+    """myst-nb's execution clients are stand-ins that refuse to run; their imports stay out."""
+    code = ("import sys; from pcc_report import book_process; book_process.without_execution();"
+            " import myst_nb.sphinx_ext; from myst_nb.core.execute import NotebookClientCache;"
+            " print(sorted(m for m in ('sqlalchemy', 'jupyter_cache', 'nbclient')"
+            " if m in sys.modules));"
+            " NotebookClientCache(None, None, None, None)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "[]"
+    assert "executed before it is built" in done.stderr
+
+
+def test_the_shared_formats_folder_reaches_the_pdf_builder(monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[tuple] = []
+    monkeypatch.setattr(book_process, "run_builder", lambda *args: ran.append(args) or True)
+    assert book_process.main([f"{book_process.FORMATS}/f", "b", "html", "pdflatex"]) == 0
+    assert ran == [("b", "html", "/f"), ("b", "pdflatex", "/f")]

@@ -23,13 +23,13 @@ from pathlib import Path
 
 import yaml
 
-from pcc_report import book_process, kernels, yaml_files
+from pcc_report import book_process, kernels, latex_pdf, yaml_files
 from pcc_report.config import PROJECT_ROOT, ForceConfig
 from pcc_report.editions import Edition
 from pcc_report.errors import ReportError
 from pcc_report.execution import Section
 from pcc_report.periods import Quarter
-from pcc_report.publish import Reservation
+from pcc_report.publish import STAGING_DIR, Reservation
 
 BOOK_DIR = PROJECT_ROOT / "book"
 BOOK_CONFIG = PROJECT_ROOT / "_config.yml"
@@ -41,10 +41,13 @@ PUBLIC_MARKING = "Public edition"
 
 
 def latex_preamble(panel: str, meeting: str | None, marking: str = PUBLIC_MARKING) -> str:
-    """The paper's preamble: the running header's values as macros, then the templates.
+    """The paper's preamble: the templates, then the running header's values as macros.
 
     ``marking`` is printed in bold in the header of every page (``book/latex/preamble.tex``
     uses it in the ``normal`` and ``plain`` page styles, front sheet and landscape pages too).
+    The templates use the macros only when a page is made, so they come last, after the end
+    of the part of the preamble that is the same for every report (the PDF's passes start from
+    a format of that part, shared between reports: :mod:`pcc_report.latex_pdf`).
     """
     from pcc_report.typeset import latex_escape
 
@@ -52,7 +55,8 @@ def latex_preamble(panel: str, meeting: str | None, marking: str = PUBLIC_MARKIN
               "pccEdition": marking}
     macros = "".join(rf"\newcommand{{\{name}}}{{{latex_escape(value)}}}" + "\n"
                      for name, value in values.items())
-    return macros + "".join(path.read_text(encoding="utf-8") for path in LATEX_TEMPLATES)
+    templates = "".join(path.read_text(encoding="utf-8") for path in LATEX_TEMPLATES)
+    return templates + latex_pdf.END_OF_DUMP + "\n" + macros
 
 
 def book_config(
@@ -198,19 +202,22 @@ class WarmChildren:
             child.communicate()
 
 
-def run_jupyter_book(book_dir: Path, *builders: str, warm: WarmChildren | None = None) -> None:
+def run_jupyter_book(book_dir: Path, *builders: str, warm: WarmChildren | None = None,
+                     formats: Path | None = None) -> None:
     """jupyter-book's ``builders`` in turn, in one child process (:mod:`pcc_report.book_process`:
     Sphinx and the extensions imported once); it inherits the build environment
     (execution.build_environment). The first builder that fails stops it, and is named.
 
     A child waiting in ``warm`` (:class:`WarmChildren`) is handed the job if there is one; it
-    builds, prints and exits as a child started now would.
+    builds, prints and exits as a child started now would. ``formats`` is the folder of LaTeX
+    formats shared between builds (:func:`pcc_report.latex_pdf.typeset`).
     """
     child = warm.take() if warm is not None else None
+    shared = [f"{book_process.FORMATS}{formats}"] if formats is not None else []
     if child is None:
-        status, stdout, stderr = _run_child([str(book_dir), *builders])
+        status, stdout, stderr = _run_child([*shared, str(book_dir), *builders])
     else:
-        job = json.dumps({"book": str(book_dir), "builders": list(builders)})
+        job = json.dumps({"book": str(book_dir), "builders": [*shared, *builders]})
         stdout, stderr = child.communicate(job + "\n")
         status = child.returncode
     if status != 0:
@@ -238,10 +245,19 @@ def _run_child(argv: list[str]) -> tuple[int, str, str]:
     return done.returncode, done.stdout, done.stderr
 
 
+def shared_formats(staging: Path) -> Path | None:
+    """``<out>/.cache/latex``: the LaTeX formats of the reports folder whose staging folder
+    (:data:`pcc_report.publish.STAGING_DIR`) holds ``staging``; None outside one."""
+    for folder in (staging, *staging.parents):
+        if folder.name == STAGING_DIR:
+            return folder.parent / ".cache" / "latex"
+    return None
+
+
 def build(book_dir: Path, staging: Path, pdf_name: str) -> None:
     """Build the HTML into ``staging/html`` and the PDF into ``staging/<pdf_name>``, both in one
     child process, HTML first (as two ``jupyter-book build`` commands would)."""
-    run_jupyter_book(book_dir, "html", "pdflatex")
+    run_jupyter_book(book_dir, "html", "pdflatex", formats=shared_formats(Path(staging)))
     shutil.move(book_dir / "_build" / "html", staging / "html")
     pdfs = sorted((book_dir / "_build" / "latex").glob("*.pdf"))
     if not pdfs:
