@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tinybook import tiny_book
 
 from pcc_report import book, book_process
 from pcc_report.errors import ReportError
@@ -55,16 +56,6 @@ def test_the_child_builds_each_builder_and_names_the_one_that_failed(tmp_path: P
     assert "Some text." in (tmp_path / "_build" / "html" / "intro.html").read_text()
 
 
-def _tiny_book(folder: Path) -> Path:
-    folder.mkdir()
-    (folder / "intro.md").write_text("# Introduction\n\nSome text.\n", encoding="utf-8")
-    (folder / "_toc.yml").write_text(yaml.safe_dump({"format": "jb-book", "root": "intro"}),
-                                     encoding="utf-8")
-    (folder / "_config.yml").write_text(yaml.safe_dump({"title": "T", "execute": {
-        "execute_notebooks": "off"}}), encoding="utf-8")
-    return folder
-
-
 def _pages(book_dir: Path) -> dict[str, str]:
     html = book_dir / "_build" / "html"
     return {p.relative_to(html).as_posix(): p.read_text(errors="replace")
@@ -72,7 +63,7 @@ def _pages(book_dir: Path) -> dict[str, str]:
 
 
 def test_a_warm_child_builds_what_a_cold_child_builds(tmp_path: Path) -> None:
-    cold, warmed = _tiny_book(tmp_path / "cold"), _tiny_book(tmp_path / "warm")
+    cold, warmed = tiny_book(tmp_path / "cold"), tiny_book(tmp_path / "warm")
     book.run_jupyter_book(cold, "html")
     warm = book.WarmChildren()
     try:
@@ -88,7 +79,7 @@ def test_a_warm_child_builds_what_a_cold_child_builds(tmp_path: Path) -> None:
 def test_a_failure_in_a_warm_child_is_reported_as_in_a_cold_child(tmp_path: Path) -> None:
     said = {}
     for how in ("cold", "warm"):
-        folder = _tiny_book(tmp_path / "book") if how == "cold" else tmp_path / "book"
+        folder = tiny_book(tmp_path / "book") if how == "cold" else tmp_path / "book"
         shutil.rmtree(folder / "_build", ignore_errors=True)
         warm = book.WarmChildren()
         try:
@@ -137,7 +128,7 @@ def test_a_module_that_cannot_be_imported_is_left_to_the_build(
 
 def test_the_pdf_builder_writes_the_latex_and_typesets_it(tmp_path: Path) -> None:
     """A real child: Sphinx's LaTeX, then pdflatex's passes (pcc_report.latex_pdf)."""
-    folder = _tiny_book(tmp_path / "book")
+    folder = tiny_book(tmp_path / "book")
     (folder / "_config.yml").write_text(yaml.safe_dump({  # no sphinx-jupyterbook-latex: as ours
         "title": "T", "execute": {"execute_notebooks": "off"},
         "latex": {"use_jupyterbook_latex": False}}), encoding="utf-8")
