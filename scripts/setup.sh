@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended
-                 latexmk tex-gyre poppler-utils chromium)
+                 tex-gyre poppler-utils chromium)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

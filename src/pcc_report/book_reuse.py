@@ -18,8 +18,8 @@ of that force and quarter covers it):
   and figures changed, or the last build did not finish (it may have read pages again and
   stopped before writing those they made out of date) or its output is not as recorded
   (Sphinx would not write a damaged page that it thinks up to date): see
-  :func:`_prepare_html_output`. LaTeX is written whole every time, and latexmk runs
-  pdflatex only as often as the changed document needs. Each builder has its own source and
+  :func:`_prepare_html_output`. LaTeX is written whole every time, and pdflatex runs only
+  as often as the changed document needs (:mod:`pcc_report.latex_pdf`). Each builder has its own source and
   environment, so the two builds run at the same time (one per core);
 * per builder, the *key* of the last output and the sha256 of its files (``record.json``).
   When the key is unchanged the output is reused outright, with no build.
