@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 import sys
@@ -62,28 +61,38 @@ def _pages(book_dir: Path) -> dict[str, str]:
             for p in sorted(html.rglob("*.html"))}
 
 
-def test_a_warm_child_builds_what_a_cold_child_builds(tmp_path: Path) -> None:
+def test_a_book_forked_from_an_early_server_is_what_a_new_child_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cold, warmed = tiny_book(tmp_path / "cold"), tiny_book(tmp_path / "warm")
     book.run_jupyter_book(cold, "html")
-    warm = book.WarmChildren()
+    launched: list[list[str]] = []
+    real = subprocess.run
+    monkeypatch.setattr(book.subprocess, "run",
+                        lambda command, **kw: launched.append(command) or real(command, **kw))
+    warm = book.EarlyBookServer()
     try:
-        warm.start(1)
+        warm.start()
         book.run_jupyter_book(warmed, "html", warm=warm)
+        address = warm.address()
     finally:
         warm.stop()
-    assert warm.take() is None  # the child was used up: a second build starts a cold one
+    assert launched == [[sys.executable, "-m", "pcc_report.kernels", "launch", address,
+                         str(warmed), "html"]]
+    assert warm.address() is None and not Path(address).exists()
     assert _pages(warmed) == _pages(cold)
     assert "Some text." in _pages(warmed)["intro.html"]
 
 
-def test_a_failure_in_a_warm_child_is_reported_as_in_a_cold_child(tmp_path: Path) -> None:
+def test_a_failure_in_a_forked_builder_is_reported_as_in_a_new_child(tmp_path: Path) -> None:
     said = {}
     for how in ("cold", "warm"):
         folder = tiny_book(tmp_path / "book") if how == "cold" else tmp_path / "book"
         shutil.rmtree(folder / "_build", ignore_errors=True)
-        warm = book.WarmChildren()
+        warm = book.EarlyBookServer()
         try:
-            warm.start(1 if how == "warm" else 0)
+            if how == "warm":
+                warm.start()
             with pytest.raises(ReportError, match="jupyter-book no-such-builder") as failure:
                 book.run_jupyter_book(folder, "html", "no-such-builder", warm=warm)
         finally:
@@ -92,28 +101,15 @@ def test_a_failure_in_a_warm_child_is_reported_as_in_a_cold_child(tmp_path: Path
     assert said["warm"] == said["cold"]
 
 
-def test_children_never_handed_a_job_are_stopped_and_leave_no_process() -> None:
-    warm = book.WarmChildren()
-    warm.start(2)
-    warm.start(2)  # already waiting: none started
-    children = list(warm._started)
-    assert len(children) == 2 and all(child.poll() is None for child in children)
+def test_an_early_server_never_used_is_stopped_and_leaves_no_process() -> None:
+    warm = book.EarlyBookServer()
+    warm.start()
+    server = warm._server
+    warm.start()  # already running: none started
+    assert warm._server is server and server._proc.poll() is None
     warm.stop()
-    assert all(child.returncode is not None for child in children)  # ended and reaped
-    assert warm.take() is None
-
-
-def test_the_job_line_names_the_book_and_its_builders(monkeypatch: pytest.MonkeyPatch) -> None:
-    built: list[list[str]] = []
-    monkeypatch.setattr(book_process, "preload", lambda modules: None)
-    monkeypatch.setattr(book_process, "main", lambda argv: built.append(argv) or 7)
-    monkeypatch.setattr(book_process.sys, "stdin",
-                        io.StringIO('{"book": "b", "builders": ["html", "pdflatex"]}\n'))
-    assert book_process.wait([]) == 7
-    assert built == [["b", "html", "pdflatex"]]
-    monkeypatch.setattr(book_process.sys, "stdin", io.StringIO(""))  # stopped: nothing built
-    assert book_process.wait([]) == 0
-    assert built == [["b", "html", "pdflatex"]]
+    assert server._proc.returncode is not None  # ended and reaped
+    assert warm.address() is None
 
 
 def test_a_module_that_cannot_be_imported_is_left_to_the_build(
@@ -121,6 +117,7 @@ def test_a_module_that_cannot_be_imported_is_left_to_the_build(
 ) -> None:
     """The build imports it again and fails as a cold child does; the others are imported."""
     monkeypatch.setattr(book_process, "BUILD_MODULES", ())
+    monkeypatch.setattr(book_process, "without_execution", lambda: None)  # not this process
     monkeypatch.delitem(sys.modules, "colorsys", raising=False)
     book_process.preload(["pcc_report.no_such_extension", "colorsys"])
     assert "colorsys" in sys.modules

@@ -73,33 +73,33 @@ class _Counting:
     def __init__(self) -> None:
         self.started = 0
 
-    def start(self, count: int) -> None:
-        self.started += count
+    def start(self) -> None:
+        self.started += 1
 
 
-def test_builders_start_early_only_when_the_narrative_changed(tmp_path: Path) -> None:
+def test_the_book_server_starts_early_only_when_the_narrative_changed(tmp_path: Path) -> None:
     warm = _Counting()
-    drafts._warm_up(_state(tmp_path, "First."), False, warm)  # no draft yet: started
-    assert warm.started == 2
+    drafts._warm_up(_state(tmp_path, "First."), warm)  # no draft yet: started
+    assert warm.started == 1
     record = drafts._narrative_record(_state(tmp_path, "First."))
     record.parent.mkdir(parents=True)
     record.write_text(drafts._narrative_digest(_state(tmp_path, "First.")))
-    drafts._warm_up(_state(tmp_path, "First."), True, warm)  # unchanged: book likely reused
+    drafts._warm_up(_state(tmp_path, "First."), warm)  # unchanged: book likely reused
+    assert warm.started == 1
+    drafts._warm_up(_state(tmp_path, "Edited."), warm)  # edited: started
     assert warm.started == 2
-    drafts._warm_up(_state(tmp_path, "Edited."), True, warm)  # edited: HTML builder only
-    assert warm.started == 3
 
 
-def test_a_draft_that_fails_leaves_no_builder_child(monkeypatch: pytest.MonkeyPatch,
-                                                    tmp_path: Path) -> None:
-    """The first stage starts the book's builders (HTML and PDF); a draft refused after it
-    stops them: no process is left."""
+def test_a_draft_that_fails_leaves_no_book_server(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    """The first stage starts the book server; a draft refused after it stops it: no
+    process is left."""
     started: list = []
 
-    class Recording(book.WarmChildren):
-        def start(self, count: int) -> None:
-            super().start(count)
-            started.extend(child for child in self._started if child not in started)
+    class Recording(book.EarlyBookServer):
+        def start(self) -> None:
+            super().start()
+            started.append(self._server)
 
     def refused(request: build.RunRequest, progress: object, stages: tuple) -> None:
         stages[0].run(_state(tmp_path, "The first narrative."))
@@ -107,11 +107,11 @@ def test_a_draft_that_fails_leaves_no_builder_child(monkeypatch: pytest.MonkeyPa
 
     first = build.Stage(lambda s: "Reading", lambda s: None)
     monkeypatch.setattr(build, "STAGES", (first, *build.STAGES[1:]))
-    monkeypatch.setattr(drafts.book, "WarmChildren", Recording)
+    monkeypatch.setattr(drafts.book, "EarlyBookServer", Recording)
     monkeypatch.setattr(drafts.build, "run_report", refused)
     request = build.RunRequest(force="demoshire", quarter="2022-23-Q2", police_uk=tmp_path,
                                out=tmp_path / "out")
     with pytest.raises(InputError, match="refused"):
         drafts.draft_report(request)
-    assert len(started) == 2
-    assert all(child.returncode is not None for child in started)
+    assert len(started) == 1 and started[0] is not None
+    assert started[0]._proc.returncode is not None and not Path(started[0].address).exists()

@@ -13,7 +13,6 @@ LaTeX page styles ``normal`` and ``plain`` redefined with fancyhdr).
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shutil
 import subprocess
@@ -150,76 +149,62 @@ def assemble(
 
 
 def book_extensions() -> list[str]:
-    """The Sphinx extensions of the project's ``_config.yml``: what a warm child (and
-    run-all's book server) imports."""
+    """The Sphinx extensions of the project's ``_config.yml``: what a book server imports."""
     config = yaml_files.read(BOOK_CONFIG)
     return [str(name) for name in config.get("sphinx", {}).get("config", {}).get("extensions", [])]
 
 
-class WarmChildren:
-    """Book builder children started before their book exists, each waiting for one job.
+class EarlyBookServer:
+    """A book server started before the book exists, so that its imports overlap a draft's
+    earlier stages.
 
-    A child (``python -m pcc_report.book_process --wait``) spends about 2.3 s importing
-    Sphinx, myst-nb, the theme and the extensions before it reads anything; started when a
-    draft starts, it does so while the draft's earlier stages run, and
-    :func:`run_jupyter_book` hands it the book instead of starting a child then. A child
-    inherits the environment of the moment it is started, so :meth:`start` is called inside
-    :func:`pcc_report.execution.build_environment`, where the cold child would have started.
-    :meth:`stop` (in a ``finally``) ends every child not handed a job, so none outlives a
-    draft that failed, was refused or reused its book outright.
+    The server (:class:`pcc_report.kernels.ForkServer` as ``serve-book``) spends about
+    1.6 CPU-seconds importing Sphinx, myst-nb, the theme and the extensions, once; each book
+    builder (a draft's HTML and PDF builders, side by side) is then a child forked from it,
+    which runs what ``python -m pcc_report.book_process`` would run. It inherits the
+    environment of the moment it is started, so :meth:`start` is called inside
+    :func:`pcc_report.execution.build_environment`, where a new child would have started.
+    :meth:`stop` (in a ``finally``) stops it and every child it forked, so none outlives a
+    draft that failed, was refused or reused its book outright. Where it cannot run, the
+    builders start new processes.
     """
 
     def __init__(self) -> None:
-        self._idle: list[subprocess.Popen] = []
-        self._started: list[subprocess.Popen] = []
+        self._server: kernels.ForkServer | None = None
         self._lock = threading.Lock()
 
-    def start(self, count: int) -> None:
-        """Have ``count`` children waiting, starting those missing."""
-        command = [sys.executable, "-m", "pcc_report.book_process", book_process.WAIT,
-                   *book_extensions()]
+    def start(self) -> None:
+        """Start the server, unless it is running or this platform cannot fork one."""
         with self._lock:
-            while len(self._idle) < count:
-                child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE, text=True)
-                self._idle.append(child)
-                self._started.append(child)
+            if self._server is None and kernels.supported() is None:
+                self._server = kernels.ForkServer.start(
+                    lambda _line: None, book_extensions=book_extensions())
 
-    def take(self) -> subprocess.Popen | None:
-        """A waiting child, now no longer waiting; None when there is none."""
+    def address(self) -> str | None:
+        """The serving server's socket (waiting for its imports), or None."""
         with self._lock:
-            return self._idle.pop(0) if self._idle else None
+            server = self._server
+        return server.address if server is not None and server.ready() else None
 
     def stop(self) -> None:
-        """Kill every child still running (those never handed a job built nothing), and
-        wait for each, so that no process is left."""
         with self._lock:
-            self._idle = []
-            started, self._started = self._started, []
-        for child in started:
-            if child.poll() is None:
-                child.kill()
-            child.communicate()
+            server, self._server = self._server, None
+        if server is not None:
+            server.stop()
 
 
-def run_jupyter_book(book_dir: Path, *builders: str, warm: WarmChildren | None = None,
+def run_jupyter_book(book_dir: Path, *builders: str, warm: EarlyBookServer | None = None,
                      formats: Path | None = None) -> None:
     """jupyter-book's ``builders`` in turn, in one child process (:mod:`pcc_report.book_process`:
     Sphinx and the extensions imported once); it inherits the build environment
     (execution.build_environment). The first builder that fails stops it, and is named.
 
-    A child waiting in ``warm`` (:class:`WarmChildren`) is handed the job if there is one; it
-    builds, prints and exits as a child started now would. ``formats`` is the folder of LaTeX
-    formats shared between builds (:func:`pcc_report.latex_pdf.typeset`).
+    The child is forked from ``warm`` (:class:`EarlyBookServer`) when it serves. ``formats``
+    is the folder of LaTeX formats shared between builds (:func:`pcc_report.latex_pdf.typeset`).
     """
-    child = warm.take() if warm is not None else None
     shared = [f"{book_process.FORMATS}{formats}"] if formats is not None else []
-    if child is None:
-        status, stdout, stderr = _run_child([*shared, str(book_dir), *builders])
-    else:
-        job = json.dumps({"book": str(book_dir), "builders": [*shared, *builders]})
-        stdout, stderr = child.communicate(job + "\n")
-        status = child.returncode
+    server = warm.address() if warm is not None else None
+    status, stdout, stderr = _run_child([*shared, str(book_dir), *builders], server)
     if status != 0:
         position = status - book_process.FAILED
         builder = builders[position] if 0 <= position < len(builders) else "/".join(builders)
@@ -227,14 +212,15 @@ def run_jupyter_book(book_dir: Path, *builders: str, warm: WarmChildren | None =
         raise ReportError(f"jupyter-book {builder} build failed:\n{tail}")
 
 
-def _run_child(argv: list[str]) -> tuple[int, str, str]:
+def _run_child(argv: list[str], server: str | None = None) -> tuple[int, str, str]:
     """``python -m pcc_report.book_process ARGV``: its exit status, standard output and error.
 
-    Forked from run-all's book server (:data:`pcc_report.kernels.SHARED_BOOK_SERVER`: one for
-    every force, Sphinx and the extensions imported once) when there is one, else a new
-    process; a server that is gone or that stops before its child ran gives a new process.
+    Forked from the book server at ``server`` (a draft's :class:`EarlyBookServer`), else from
+    run-all's (:data:`pcc_report.kernels.SHARED_BOOK_SERVER`: one for every force) when there
+    is one, else a new process; a server that is gone or that stops before its child ran
+    gives a new process.
     """
-    server = os.environ.get(kernels.SHARED_BOOK_SERVER)
+    server = server or os.environ.get(kernels.SHARED_BOOK_SERVER)
     if server and Path(server).exists():
         command = [sys.executable, "-m", "pcc_report.kernels", "launch", server, *argv]
         done = subprocess.run(command, capture_output=True, text=True)

@@ -15,11 +15,10 @@ state that should not live in the report's process. This module imports nothing 
 package but :mod:`pcc_report.latex_pdf` (the standard library only), so the child loads only
 what the book's extensions need.
 
-Started early (``--wait MODULE...``, :class:`pcc_report.book.WarmChildren`), the child imports
-jupyter-book, Sphinx and the book's extensions first, then waits for one line on standard
-input naming the book and its builders (JSON: ``{"book": ..., "builders": [...]}``), so a
-draft's imports overlap its earlier stages; an empty line or the end of input ends it with
-nothing built. What it then does, prints and returns is what the command line form does.
+A book server (:mod:`pcc_report.kernels` as ``serve-book``: run-all's, shared by its forces,
+or a draft's :class:`pcc_report.book.EarlyBookServer`, started with the draft) calls
+:func:`preload` once and forks a child per book that calls :func:`main`: what the command line
+form does, prints and returns, without the imports.
 
 The ``pdflatex`` builder is jupyter-book's ``latex`` builder (the same Sphinx build and
 output folder) followed by :func:`pcc_report.latex_pdf.typeset` where jupyter-book ran ``make``
@@ -36,7 +35,6 @@ child itself. :func:`pcc_report.book.run_jupyter_book` turns it into the error m
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 import traceback
 import types
@@ -52,7 +50,6 @@ OPTIONS = ("--warningiserror", "--keep-going")
 BUILD_MODULES = ("jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.application",
                  "sphinx.builders.html", "sphinx.builders.latex", "myst_nb.sphinx_ext",
                  "sphinx_design.extension", "sphinx_external_toc.parsing")
-WAIT = "--wait"
 #: ``--formats=DIR`` before the book: the folder of LaTeX formats shared between builds.
 FORMATS = "--formats="
 #: myst-nb's execution clients (module, class): never used by a book whose notebooks are run.
@@ -71,7 +68,8 @@ class ExecutionIsOff:
 
 def without_execution() -> None:
     """Put :class:`ExecutionIsOff` in place of myst-nb's execution clients, before myst-nb is
-    imported (this process only: the child's ``__main__``)."""
+    imported (this process only: the child's ``__main__``, or a book server's
+    :func:`preload`)."""
     for module, name in EXECUTION_CLIENTS:
         stand_in = types.ModuleType(module, "pcc_report.book_process: no notebook execution")
         setattr(stand_in, name, ExecutionIsOff)
@@ -127,11 +125,13 @@ def main(argv: list[str]) -> int:
 
 
 def preload(modules: list[str]) -> None:
-    """Import :data:`BUILD_MODULES` and ``modules`` now, so that the build does not wait for them.
+    """What a book server does before it forks: :func:`without_execution`, as the child's
+    ``__main__`` does, then import :data:`BUILD_MODULES` and ``modules`` (the extensions).
 
     A module that fails to import is left alone: the build imports it again and fails as a
-    child started without waiting would, with the same message and exit status.
+    new child would, with the same message and exit status.
     """
+    without_execution()
     for module in (*BUILD_MODULES, *modules):
         try:
             importlib.import_module(module)
@@ -139,17 +139,6 @@ def preload(modules: list[str]) -> None:
             continue
 
 
-def wait(modules: list[str]) -> int:
-    """``--wait``: :func:`preload`, then build the job read from standard input (:func:`main`)."""
-    preload(modules)
-    line = sys.stdin.readline()
-    if not line.strip():
-        return 0
-    job = json.loads(line)
-    return main([job["book"], *job["builders"]])
-
-
 if __name__ == "__main__":
-    arguments = sys.argv[1:]
     without_execution()
-    sys.exit(wait(arguments[1:]) if arguments[:1] == [WAIT] else main(arguments))
+    sys.exit(main(sys.argv[1:]))

@@ -19,8 +19,8 @@ of that force and quarter covers it):
   stopped before writing those they made out of date) or its output is not as recorded
   (Sphinx would not write a damaged page that it thinks up to date): see
   :func:`_prepare_html_output`. LaTeX is written whole every time, and pdflatex runs only
-  as often as the changed document needs (:mod:`pcc_report.latex_pdf`). Each builder has its own source and
-  environment, so the two builds run at the same time (one per core);
+  as often as the changed document needs (:mod:`pcc_report.latex_pdf`). Each builder has its
+  own source and environment, so the two builds run at the same time (one per core);
 * per builder, the *key* of the last output and the sha256 of its files (``record.json``).
   When the key is unchanged the output is reused outright, with no build.
 
@@ -187,7 +187,7 @@ def _prepare_html_output(output: Path, book_dir: Path, changed: list[str], intac
 
 
 def _run(book_dir: Path, work: Path, builder: str, key: str,
-         warm: book.WarmChildren | None) -> str:
+         warm: book.EarlyBookServer | None) -> str:
     """The ``builder`` output in ``work/<builder>/src/_build``: ``reused`` or ``built`` now."""
     last = _intact_key(work, builder)
     if last == key:
@@ -206,11 +206,12 @@ def _run(book_dir: Path, work: Path, builder: str, key: str,
 
 
 def build(book_dir: Path, staging: Path, pdf_name: str | None, work: Path,
-          code: CodeState | None = None, warm: book.WarmChildren | None = None) -> dict[str, str]:
+          code: CodeState | None = None, warm: book.EarlyBookServer | None = None,
+          ) -> dict[str, str]:
     """The draft's HTML into ``staging/html`` and, unless ``pdf_name`` is None, its PDF.
 
-    A builder that must build takes a child waiting in ``warm`` if there is one (its imports
-    done: :class:`pcc_report.book.WarmChildren`); a reused one leaves it to the caller to stop.
+    A builder that must build is forked from ``warm`` when it serves (its imports done:
+    :class:`pcc_report.book.EarlyBookServer`); the caller stops it.
 
     Returns what happened per builder (``html``/``pdflatex``: ``reused`` or ``built``).
     """

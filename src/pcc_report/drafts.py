@@ -13,12 +13,12 @@ the final ``run`` reuses the draft's), but it is never a published revision:
   (r1, or the next revision with ``--reissue``), so they are the final report's sections;
 * ``--html-only`` skips the PDF for a faster edit loop;
 * when the narrative changed since the last draft (the edit loop: its book is built again),
-  the book's builder children are started with the draft's first stage and import Sphinx
-  while the earlier stages run (:class:`pcc_report.book.WarmChildren`); they are stopped
-  when the draft ends, however it ends. With the narrative unchanged the book is most often
-  reused outright, so none is started early (each would spend about 2.3 s of CPU for
-  nothing, beside the draft's own work); a book that must be built then starts its
-  children as before.
+  a book server is started with the draft's first stage and imports Sphinx and the
+  extensions once while the earlier stages run (:class:`pcc_report.book.EarlyBookServer`);
+  the HTML and PDF builders are forked from it, and it is stopped when the draft ends,
+  however it ends. With the narrative unchanged the book is most often reused outright, so
+  none is started (it would spend about 1.6 s of CPU for nothing, beside the draft's own
+  work); a book that must be built then starts its builder processes as before.
 """
 
 from __future__ import annotations
@@ -57,11 +57,6 @@ def _mark_title(book_dir: Path) -> None:
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
 
-def _builders(html_only: bool) -> int:
-    """How many builder children one edition's book needs (HTML, and PDF unless html_only)."""
-    return 1 if html_only else 2
-
-
 def _narrative_record(state: build.RunState) -> Path:
     return (state.out / DRAFTS_DIR / state.request.force / book_reuse.WORK_DIR
             / str(state.quarter) / NARRATIVE_RECORD)
@@ -75,19 +70,19 @@ def _narrative_digest(state: build.RunState) -> str:
     return digest.hexdigest()
 
 
-def _warm_up(state: build.RunState, html_only: bool, warm: book.WarmChildren | None) -> None:
-    """Start the book's builder children now if the narrative changed since the last draft
-    whose book was built (or there was none); see the module docstring."""
+def _warm_up(state: build.RunState, warm: book.EarlyBookServer | None) -> None:
+    """Start the book server now if the narrative changed since the last draft whose book
+    was built (or there was none); see the module docstring."""
     record = _narrative_record(state)
     last = record.read_text(encoding="utf-8") if record.is_file() else None
     if warm is not None and last != _narrative_digest(state):
-        warm.start(_builders(html_only))
+        warm.start()
 
 
-def _book_stage(html_only: bool, warm: book.WarmChildren | None):  # noqa: ANN202 - a stage
+def _book_stage(html_only: bool, warm: book.EarlyBookServer | None):  # noqa: ANN202 - a stage
     def run(state: build.RunState) -> None:
         for edition_run in state.editions:
-            _warm_up(state, html_only, warm)  # the first edition's: started with the draft
+            _warm_up(state, warm)  # the first edition's: started with the draft
             book_dir = edition_run.book_dir
             book.assemble(book_dir, edition_run.sections, state.force, state.quarter,
                           state.narrative.meeting(state.request.meeting), state.reservation,
@@ -135,25 +130,25 @@ def replace_draft(staging: Path, target: Path) -> Path:
     return target
 
 
-def _starting(first: build.Stage, html_only: bool, warm: book.WarmChildren) -> build.Stage:
-    """``first`` that starts the builder children before its work: in the build environment."""
+def _starting(first: build.Stage, warm: book.EarlyBookServer) -> build.Stage:
+    """``first`` that starts the book server before its work: in the build environment."""
     def run(state: build.RunState) -> None:
-        _warm_up(state, html_only, warm)
+        _warm_up(state, warm)
         first.run(state)
     return build.Stage(first.title, run)
 
 
 def draft_stages(html_only: bool = False,
-                 warm: book.WarmChildren | None = None) -> tuple[build.Stage, ...]:
+                 warm: book.EarlyBookServer | None = None) -> tuple[build.Stage, ...]:
     """``run``'s stages with the book marked as a draft and publication replaced; with
-    ``warm``, the first stage starts the book's builder children (the caller stops them)."""
+    ``warm``, the first stage starts the book server (the caller stops it)."""
     def publish(state: build.RunState) -> None:
         replace_draft(state.staging, draft_dir(state.out, state.request.force, str(state.quarter)))
 
     stages = []
     for stage in build.STAGES:
         if warm is not None and not stages:
-            stage = _starting(stage, html_only, warm)
+            stage = _starting(stage, warm)
         if stage.run is build._build_book:
             stage = build.Stage(
                 (lambda s: "Building the draft book (HTML)") if html_only
@@ -168,7 +163,7 @@ def draft_stages(html_only: bool = False,
 def draft_report(request: build.RunRequest, progress: build.Progress = build._stderr,
                  html_only: bool = False) -> build.RunResult:
     """Build the draft of ``request`` (see the module docstring); raise as ``run`` does."""
-    warm = book.WarmChildren()
+    warm = book.EarlyBookServer()
     try:
         result = build.run_report(request, progress, stages=draft_stages(html_only, warm))
     finally:

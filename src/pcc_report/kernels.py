@@ -461,7 +461,7 @@ def serve(address: str, notebooks_dir: Path | None = None,
     try:
         if book_extensions is None:
             _preload(notebooks_dir)
-        else:  # what a book child imports first, in its order (book_process --wait)
+        else:  # what a book child does first (book_process.__main__), then its imports
             from pcc_report import book_process
 
             book_process.preload(book_extensions)
