@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -118,12 +119,12 @@ def test_a_forked_kernel_writes_the_bytes_a_fresh_kernel_writes(
     """A table, a seaborn figure (file and displayed image), set order and str hashing."""
     section = _template(tmp_path / "templates", "figures", FIGURE_CODE)
     with build_environment(progress=lambda line: None):
-        assert kernels.manager_class() is not None  # this block's sections fork
+        assert kernels.manager_class().fork_address is not None  # this block's sections fork
         forked = _run(section, tmp_path / "templates", tmp_path / "forked")
     lines: list[str] = []
     _fresh_kernels(monkeypatch)
     with build_environment(progress=lines.append):
-        assert kernels.manager_class() is None
+        assert kernels.manager_class().fork_address is None
         fresh = _run(section, tmp_path / "templates", tmp_path / "fresh")
     assert forked.read_bytes() == fresh.read_bytes()
     figure = "book/figures/crimes.png"
@@ -165,7 +166,7 @@ def test_a_build_given_a_shared_server_starts_none_and_forks_from_it(
                 executed = json.loads(_run(section, tmp_path / "templates",
                                            tmp_path / "run").read_text())
                 assert kernels.failure() is None
-            assert kernels.manager_class() is None
+            assert kernels.manager_class().fork_address is None
         finally:
             kernels._active = shared
         printed = ["".join(o["text"]) for c in executed["cells"] for o in c.get("outputs", [])
@@ -174,45 +175,115 @@ def test_a_build_given_a_shared_server_starts_none_and_forks_from_it(
     assert "stopped" in kernels.SharedServer(shared.address).failure()
 
 
+def _sleeper_code(marker: Path) -> str:
+    return (f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\n"
+            "time.sleep(120)\n")
+
+
 def _start_sleeper(tmp_path: Path) -> tuple[Section, threading.Thread, list[BaseException], int]:
     """A section whose cell sleeps, run in a thread: (section, thread, its exception, kernel pid).
 
     Returns once the kernel is in the cell. Call it inside :func:`build_environment`.
     """
     marker = tmp_path / "pid"
-    code = f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(120)\n"
-    section = _template(tmp_path / "templates", "sleeper", code)
+    section = _template(tmp_path / "templates", "sleeper", _sleeper_code(marker))
     thread, caught = _in_thread(lambda: _run(section, tmp_path / "templates", tmp_path / "r"))
     return section, thread, caught, _wait_for(marker, thread)
 
 
-def _launcher() -> psutil.Process:
-    """The one kernel launcher this test process has started."""
-    (launcher,) = [p for p in psutil.Process().children()
-                   if "launch" in p.cmdline() and "pcc_report.kernels" in p.cmdline()]
-    return launcher
+#: A build in a process of its own: one section, with the kernel server run-all would share.
+BUILD_PROCESS = """
+import sys
+from pathlib import Path
+from pcc_report.execution import Section, build_environment, execute_section
+templates, root = Path(sys.argv[1]), Path(sys.argv[2])
+section = Section(name="sleeper", template="sleeper.ipynb", title="Sleeper",
+                  parameters={"force": "kent"}, part="main")
+(root / "book").mkdir(parents=True)
+(root / "t").mkdir()
+with build_environment(progress=lambda line: None):
+    execute_section(section, root / "book", root / "t", notebooks_dir=templates)
+"""
 
 
-def test_killing_the_launcher_kills_its_kernel(tmp_path: Path) -> None:
+def test_a_build_killed_mid_section_leaves_no_kernel(tmp_path: Path) -> None:
+    """No launcher process: the build's connection to the server is the kernel's lifeline.
+
+    run-all's shared server outlives every force, so when a force's build is killed (out of
+    memory, kill -9) the server must kill that build's kernel, and go on serving the others.
+    """
+    marker = tmp_path / "pid"
+    _template(tmp_path / "templates", "sleeper", _sleeper_code(marker))
     with build_environment(progress=lambda line: None):
-        _, thread, caught, kernel = _start_sleeper(tmp_path)
-        launcher = _launcher()
-        assert kernel != launcher.pid  # the kernel is the server's child, not the launcher
-        launcher.kill()
+        shared = kernels._active
+        assert shared.ready()  # serving (its socket bound) before the build is given it
+        build = subprocess.Popen(  # noqa: S603 - our interpreter, our script
+            [sys.executable, "-c", BUILD_PROCESS, str(tmp_path / "templates"),
+             str(tmp_path / "r")],
+            env={**os.environ, kernels.SHARED_SERVER: shared.address})
+        deadline = time.monotonic() + 60
+        while not (marker.exists() and marker.read_text()):
+            assert build.poll() is None and time.monotonic() < deadline, "no kernel started"
+            time.sleep(0.1)
+        kernel = int(marker.read_text())
+        assert psutil.Process(kernel).ppid() == shared._proc.pid  # forked by the server
+        assert not [p for p in psutil.Process(build.pid).children()]  # no launcher process
+        build.kill()
+        build.wait()
         assert _gone(kernel)
-        thread.join()
-    assert len(caught) == 1 and isinstance(caught[0], ReportError)
-    assert str(caught[0]) == "section sleeper: its kernel died while a cell ran"
+        assert shared.ready() and shared.failure() is None  # and the server serves on
+        section = _template(tmp_path / "templates", "tiny", "print(force)\n")
+        executed = json.loads(_run(section, tmp_path / "templates", tmp_path / "next")
+                              .read_text())
+    assert executed["cells"][-1]["outputs"][0]["text"] == ["kent\n"]
 
 
-def test_an_interrupt_sent_to_the_launcher_reaches_its_kernel(tmp_path: Path) -> None:
-    """jupyter_client interrupts a kernel with SIGINT to its process group: the launcher's."""
+def test_jupyter_clients_interrupt_and_kill_reach_a_forked_kernel(tmp_path: Path) -> None:
+    """What jupyter_client does to a kernel (SIGINT to its process group on interrupt, SIGKILL
+    on an immediate shutdown) reaches the forked kernel, and its exit is seen."""
+    import asyncio
+
+    marker = tmp_path / "pid"
+    sockets: list[Path] = []  # the kernel's channels: Unix sockets, not TCP ports
+
+    async def scenario() -> tuple[dict, int, int | None]:
+        manager = kernels.manager_class()(kernel_name="python3")
+        await manager.start_kernel(cwd=str(tmp_path))
+        client = manager.client()
+        client.start_channels()
+        await client.wait_for_ready(timeout=60)
+        sockets.extend(Path(f"{manager.ip}-{port}") for port in manager.ports)
+        client.execute(_sleeper_code(marker))
+        while not (marker.exists() and marker.read_text()):
+            await asyncio.sleep(0.1)
+        await manager.interrupt_kernel()
+        while True:
+            reply = await client.get_shell_msg(timeout=30)
+            if reply["msg_type"] == "execute_reply":
+                break
+        alive_after_interrupt = await manager.is_alive()
+        client.stop_channels()
+        await manager.shutdown_kernel(now=True)
+        return reply, int(marker.read_text()), alive_after_interrupt
+
     with build_environment(progress=lambda line: None):
-        _, thread, caught, _ = _start_sleeper(tmp_path)
-        os.killpg(_launcher().pid, signal.SIGINT)
-        thread.join()
-    assert len(caught) == 1 and not isinstance(caught[0], ReportError)  # the cell's own error
-    assert execution.notebook_error(caught[0]).splitlines()[-1].startswith("KeyboardInterrupt")
+        reply, kernel, alive = asyncio.run(scenario())
+        assert _gone(kernel)
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "KeyboardInterrupt"
+    assert alive  # an interrupt stops the cell, not the kernel
+    assert len(sockets) == 5 and all(str(p).startswith(tempfile.gettempdir()) for p in sockets)
+    assert not [p for p in sockets if p.exists()]  # removed with the kernel
+
+
+def test_fresh_kernels_also_listen_on_unix_sockets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TCP ports picked by binding port 0 can be taken by another build before the kernel
+    binds them (the kernel dies at start); without a server, kernels still use sockets."""
+    _fresh_kernels(monkeypatch)
+    with build_environment(progress=lambda line: None):
+        manager = kernels.manager_class()()
+    assert manager.fork_address is None
+    assert manager.transport == "ipc" and manager.ip.startswith(tempfile.gettempdir())
 
 
 def test_a_server_that_dies_mid_section_fails_it_with_a_report_error(tmp_path: Path) -> None:

@@ -145,7 +145,11 @@ def execute_section(
             resources={"metadata": {"path": str(Path(book_dir).absolute())}},
             start_timeout=START_TIMEOUT,
             execution_timeout=EXECUTION_TIMEOUT,
-            **({"kernel_manager_class": manager} if manager is not None else {}),
+            # Killed once its last cell has run: ipykernel 7's graceful shutdown can deadlock
+            # (its control thread flushes into the IOPub thread it has just stopped) until
+            # jupyter_client's SIGTERM 2.5 s later, idling a core for every third section.
+            shutdown_kernel="immediate",
+            kernel_manager_class=manager,
         )
     except Exception as exc:
         failure = _kernel_failure(section, exc)

@@ -291,6 +291,7 @@ def run_local(jobs: dict[str, list[str]], workers: int, command: Command,
     """Build every force, ``workers`` processes at a time, each forked from the warm server
     (:func:`build_force_warm`); results in force order."""
     results: dict[str, ForceResult] = {}
+    _warm_context()  # its imports run while the shared servers import theirs
     with shared_servers() as servers, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(build_force_warm, force, args, command, progress,
                                servers): force

@@ -9,26 +9,30 @@ request that becomes an ordinary ipykernel (``IPKernelApp`` with the given conne
 folder, environment and arguments). A forked kernel executes a notebook exactly as a fresh one does:
 the same code, modules and environment (tests/test_kernels.py compares the bytes).
 
-What jupyter_client starts for a section is :func:`launch`, a tiny launcher importing nothing
-heavy (:class:`ForkKernelManager` swaps ``python -m ipykernel_launcher`` for it, so the
-notebook's kernelspec stays ``python3``). The launcher passes its stdin/stdout/stderr to the
-server (``socket.send_fds``) so the kernel writes where a fresh kernel would, relays SIGINT and
-SIGTERM to the kernel, and exits with its exit code. No kernel outlives its launcher: when the
-launcher's connection closes (it exited or was killed) the server kills the kernel's process
-group; a kernel whose server dies exits itself (ipykernel's parent poller), and the server
-itself exits when the build's pipe to it closes, killing its kernels.
+jupyter_client starts no process for a section: :class:`ForkKernelManager`'s provisioner asks
+the server for the kernel from the build's own process (:class:`ForkedKernel`), with the
+kernelspec (``python3``, recorded in the notebook), command line, connection file, folder and
+environment jupyter_client made for ``python -m ipykernel_launcher``, and the build's stdout
+and stderr, so the kernel writes where a fresh kernel would. jupyter_client signals it as it
+signals a fresh kernel (its own process group) and learns its exit status from the server. No
+kernel outlives its build: when the build's connection for it closes (the build exited or was
+killed) the server kills the kernel's process group; a kernel whose server dies exits itself
+(ipykernel's parent poller), and the server itself exits when the build's pipe to it closes,
+killing its kernels.
 
 The same server, started as ``serve-book`` (run-all's book server,
 :data:`SHARED_BOOK_SERVER`), imports what a book builder child imports
 (``book_process.preload``: Sphinx, myst-nb, the extensions, about 1.6 CPU-seconds) and its
-children run ``book_process.main`` with the launcher's arguments: each force's book is built
-as a new ``python -m pcc_report.book_process`` child would build it, without the imports.
+children run ``book_process.main`` with the arguments :func:`launch` (a small launcher process,
+``python -m pcc_report.kernels launch``, that waits for its child and relays signals) passes:
+each force's book is built as a new ``python -m pcc_report.book_process`` child would build
+it, without the imports.
 
 Forking is only safe from a single-threaded process, so the server refuses to serve if its
 imports started threads (``execution.BUILD_ENV`` sets ``OPENBLAS_NUM_THREADS=1``). Where the
 server cannot run (no ``fork``, an import failure) sections start fresh kernels, as before, and
 the build says so once. This module imports only the standard library at the top: it is also
-the launcher.
+the book's launcher.
 """
 
 from __future__ import annotations
@@ -62,7 +66,8 @@ PRELOAD = (
 #: Seconds the build waits for the server's imports before it gives up on it.
 READY_TIMEOUT = 180.0
 
-#: The launcher's exit code when it cannot reach the server or the server stopped.
+#: The exit status of a child the server could not give or that lost its server (a launcher's
+#: exit code, a forked kernel's status).
 EX_SERVER = 70
 
 _LENGTH = struct.Struct("!I")
@@ -163,7 +168,7 @@ class SharedServer:
     Each force's build runs in its own process; run-all starts one server (in the build
     environment, as a build would) and names it in :data:`SHARED_SERVER` for them, so the
     server's imports are paid once, not once a force. The kernels it forks get each
-    launcher's own environment and folder, as from a build's own server.
+    requester's own environment and folder, as from a build's own server.
     """
 
     def __init__(self, address: str) -> None:
@@ -230,12 +235,11 @@ def serving(progress: Callable[[str], None] | None = None,
         server.stop()
 
 
-def manager_class() -> type | None:
-    """The kernel manager class for a section: forking from the active server, or None."""
+def manager_class() -> type:
+    """The kernel manager class for a section: forking from the active server when it serves,
+    else starting a fresh kernel; either way over Unix sockets (:func:`_manager_for`)."""
     server = _active
-    if server is None or not server.ready():
-        return None
-    return _manager_for(server.address)
+    return _manager_for(server.address if server is not None and server.ready() else None)
 
 
 def failure() -> str | None:
@@ -245,80 +249,203 @@ def failure() -> str | None:
 
 
 @functools.cache
-def _manager_for(address: str) -> type:
+def _manager_for(address: str | None) -> type:
+    """nbclient's default kernel manager on IPC transport, forking from the server at
+    ``address`` (None: starting fresh kernels).
+
+    Unix sockets, not TCP ports: jupyter_client picks a TCP kernel's five ports by binding
+    port 0 and closing it, and another build (run-all runs several) or a client's outgoing
+    connection can take one before the kernel binds it, killing the kernel at start. A
+    socket file named after the kernel's own connection file cannot be taken.
+    """
     from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning import LocalProvisioner
+    from traitlets import default
 
-    class ForkKernelManager(AsyncKernelManager):
-        """nbclient's default kernel manager, starting :func:`launch` instead of ipykernel.
+    class IpcKernelManager(AsyncKernelManager):
+        fork_address = None
 
-        Only the command changes: connection file, folder, environment, signals, shutdown
-        and the kernelspec (``python3``, recorded in the notebook) are jupyter_client's own.
+        @default("transport")
+        def _transport_default(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _ip_default(self) -> str:  # the sockets' path prefix: short (Unix socket paths are)
+            import uuid
+
+            return os.path.join(tempfile.gettempdir(), f"pcc-kernel-{uuid.uuid4().hex}")
+
+    if address is None:
+        return IpcKernelManager
+
+    class ForkProvisioner(LocalProvisioner):
+        """jupyter_client's local provisioner, the kernel forked by the server, not started.
+
+        Everything else (connection file, ports, environment, signals by process group,
+        shutdown) is the local provisioner's own; only :meth:`launch_kernel` differs, and only
+        for an ipykernel command (another kernelspec is started as jupyter_client would).
+        """
+
+        async def launch_kernel(self, cmd: list[str], **kwargs: object) -> dict:
+            if cmd[1:3] != ["-m", "ipykernel_launcher"]:
+                return await super().launch_kernel(cmd, **kwargs)
+            cwd = kwargs.get("cwd") or os.getcwd()
+            env = kwargs.get("env") or dict(os.environ)
+            self.process = ForkedKernel(address, cmd[3:], str(cwd), dict(env))
+            self.pid = self.pgid = self.process.pid  # its own group: setsid() in the child
+            self.cwd = cwd
+            return self.connection_info
+
+    class ForkKernelManager(IpcKernelManager):
+        """The kernel manager, its kernel forked by the server at ``address``.
+
+        The kernelspec (``python3``, recorded in the notebook), the command line and the
+        connection file are jupyter_client's own; :class:`ForkProvisioner` asks the server
+        for the process instead of starting ``python -m ipykernel_launcher``.
         """
 
         fork_address = address
 
-        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-            cmd = super().format_kernel_cmd(extra_arguments)
-            if cmd[1:3] != ["-m", "ipykernel_launcher"]:
-                return cmd  # not an ipykernel spec: started as jupyter_client would
-            return [sys.executable, "-m", "pcc_report.kernels", "launch", self.fork_address,
-                    *cmd[3:]]
+        async def _async_pre_start_kernel(self, **kw: object) -> tuple[list[str], dict]:
+            if self.provisioner is None:
+                import uuid
+
+                self.kernel_id = self.kernel_id or str(kw.pop("kernel_id", uuid.uuid4()))
+                self.provisioner = ForkProvisioner(kernel_id=self.kernel_id,
+                                                   kernel_spec=self.kernel_spec, parent=self)
+            return await super()._async_pre_start_kernel(**kw)
 
     return ForkKernelManager
 
 
+class ForkedKernel:
+    """A kernel the server forked for this process, as much of ``Popen`` as jupyter_client uses.
+
+    Asked for in this process (no launcher process in between): this process's connection to
+    the server is the kernel's lifeline, so when this process exits or is killed the server
+    kills the kernel. The kernel's stdout and stderr are this process's, as a fresh kernel
+    started by jupyter_client inherits them; its stdin is /dev/null (jupyter_client gives a
+    pipe nobody writes to). The exit status comes from the server, which reaps the kernel.
+    """
+
+    stdin = stdout = stderr = None  # what LocalProvisioner.wait closes, if set
+
+    def __init__(self, address: str, argv: list[str], cwd: str, env: dict[str, str]) -> None:
+        null = os.open(os.devnull, os.O_RDWR)
+        try:
+            fds = [null, *(fd if _is_open(fd) else null for fd in (1, 2))]
+            self._conn, self.pid = request_fork(address, argv, cwd, env, fds)
+        finally:
+            os.close(null)
+        self._answers = self._conn.makefile("rb")
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and select.select([self._conn], [], [], 0)[0]:
+            self._read_exit()
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            if not select.select([self._conn], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout or 0)
+            self._read_exit()
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def _read_exit(self) -> None:
+        try:
+            code = int(json.loads(self._answers.readline())["exit"])
+        except (OSError, ValueError, KeyError, TypeError):
+            with contextlib.suppress(OSError):  # the server died: its kernel must not live on
+                os.killpg(self.pid, signal.SIGKILL)
+            code = EX_SERVER
+        self.returncode = code
+        self._answers.close()
+        self._conn.close()
+
+
 # --------------------------------------------------------------------------------------------
-# The launcher: what jupyter_client starts as "the kernel"
+# Asking the server for a child: in process (kernels) or by a launcher process (books)
+
+
+def request_fork(address: str, argv: list[str], cwd: str, env: dict[str, str],
+                 fds: list[int]) -> tuple[socket.socket, int]:
+    """Ask the server at ``address`` for a child with ``argv``, folder, environment and
+    standard fds: the open connection (its lifeline; the exit status comes on it) and the pid.
+    Raises OSError or ValueError when the server cannot be reached or gives no child."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(address)
+        payload = json.dumps({"argv": argv, "cwd": cwd, "env": env})
+        _send_request(conn, payload.encode("utf-8"), fds)
+        answer = b""
+        while not answer.endswith(b"\n"):
+            chunk = conn.recv(1)
+            if not chunk:
+                raise ValueError("the server closed the connection")
+            answer += chunk
+        return conn, int(json.loads(answer)["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        conn.close()
+        raise
 
 
 def launch(address: str, argv: list[str]) -> int:
-    """Ask the server at ``address`` for a kernel with ``argv``; wait for it; its exit code."""
-    kernel: list[int] = []
+    """A child of the server at ``address`` with ``argv`` run as this process: wait for it,
+    relay SIGINT and SIGTERM to it, exit with its exit code (a book server's builder)."""
+    child: list[int] = []
     pending: list[int] = []
 
     def relay(signum: int, _frame: object) -> None:
-        if kernel:
+        if child:
             with contextlib.suppress(OSError):
-                os.kill(kernel[0], signum)
+                os.kill(child[0], signum)
         else:
             pending.append(signum)
 
     signal.signal(signal.SIGINT, relay)
     signal.signal(signal.SIGTERM, relay)
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        conn.connect(address)
-        payload = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)})
-        _send_request(conn, payload.encode("utf-8"), _standard_fds())
-        answers = conn.makefile("rb")
-        kernel.append(int(json.loads(answers.readline())["pid"]))
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"pcc-report: the kernel fork server at {address} gave no kernel ({exc})",
+        conn, pid = request_fork(address, argv, os.getcwd(), dict(os.environ), _standard_fds())
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"pcc-report: the fork server at {address} gave no process ({exc})",
               file=sys.stderr)
         return EX_SERVER
+    child.append(pid)
     for signum in pending:
         relay(signum, None)
     try:
-        line = answers.readline()
+        line = conn.makefile("rb").readline()
         code = int(json.loads(line)["exit"])
     except (OSError, ValueError, KeyError):
-        with contextlib.suppress(OSError):  # the server died: its kernel must not live on
-            os.killpg(kernel[0], signal.SIGKILL)
-        print("pcc-report: the kernel fork server stopped while its kernel ran", file=sys.stderr)
+        with contextlib.suppress(OSError):  # the server died: its child must not live on
+            os.killpg(pid, signal.SIGKILL)
+        print("pcc-report: the fork server stopped while its child ran", file=sys.stderr)
         return EX_SERVER
     return code if code >= 0 else 128 - code
 
 
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
 def _standard_fds() -> list[int]:
-    """fds 0, 1, 2 to hand to the kernel; /dev/null in place of any that is closed."""
-    fds = []
-    for fd in (0, 1, 2):
-        try:
-            os.fstat(fd)
-            fds.append(fd)
-        except OSError:
-            fds.append(os.open(os.devnull, os.O_RDWR))
-    return fds
+    """fds 0, 1, 2 to hand to the launcher's child; /dev/null in place of any that is closed."""
+    return [fd if _is_open(fd) else os.open(os.devnull, os.O_RDWR) for fd in (0, 1, 2)]
 
 
 def _send_request(conn: socket.socket, payload: bytes, fds: list[int]) -> None:
@@ -483,14 +610,14 @@ def serve(address: str, notebooks_dir: Path | None = None,
 
 
 class _Server:
-    """The single-threaded loop: accept launchers, fork kernels, reap them, report exits."""
+    """The single-threaded loop: accept requests, fork children, reap them, report exits."""
 
     def __init__(self, listener: socket.socket, book: bool = False):
         import selectors
 
         self.listener = listener
         self.book = book
-        self.kernels: dict[int, socket.socket | None] = {}  # pid -> its launcher's connection
+        self.kernels: dict[int, socket.socket | None] = {}  # pid -> its requester's connection
         self.by_conn: dict[socket.socket, int] = {}
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
@@ -517,7 +644,7 @@ class _Server:
                         with contextlib.suppress(BlockingIOError):
                             os.read(self.wake_r, 4096)
                     else:
-                        self._launcher_closed(key.fileobj)
+                        self._requester_closed(key.fileobj)
                 self._reap()
         finally:
             self._kill_all()
@@ -571,8 +698,8 @@ class _Server:
         return {"argv": list(request["argv"]), "cwd": str(request["cwd"]),
                 "env": dict(request["env"])}, list(fds)
 
-    def _launcher_closed(self, conn: socket.socket) -> None:
-        """The launcher exited or was killed (or sent what it never should): kill its kernel."""
+    def _requester_closed(self, conn: socket.socket) -> None:
+        """The requester exited or was killed (or sent what it never should): kill its child."""
         pid = self.by_conn.pop(conn)
         self.selector.unregister(conn)
         conn.close()
