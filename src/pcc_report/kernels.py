@@ -61,6 +61,11 @@ PRELOAD = (
     "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger",
     "IPython.core.completerlib", "IPython.extensions.storemagic", "sqlite3",
     "tornado.platform.asyncio", "tornado.queues",
+    # What pandas imports at a section's first call, not at its own import (read_parquet,
+    # to_csv, to_dict): every section reads the run's parquet tables and writes CSVs.
+    "pyarrow.parquet", "pyarrow.dataset", "pyarrow.pandas_compat",
+    "pandas.core.arrays.arrow.extension_types", "pandas.io.formats.csvs",
+    "pandas.core.methods.to_dict",
 )
 
 #: Seconds the build waits for the server's imports before it gives up on it.
