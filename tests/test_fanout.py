@@ -41,6 +41,47 @@ def test_each_force_gets_its_own_folder_and_the_shared_options(tmp_path: Path) -
                     "--quarter", "2023-24-Q4"]
 
 
+def test_the_forces_with_the_most_data_start_first(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Longest builds first, so that the run does not end on one long build; ties in force
+    order; the results still come in force order."""
+    root = _root(tmp_path, ["avon", "btp", "kent", "wilts"])
+    for force, size in {"avon": 10, "btp": 3000, "kent": 500, "wilts": 500}.items():
+        (root / force / "2024-01").mkdir()
+        (root / force / "2024-01" / f"2024-01-{force}-street.csv").write_bytes(b"x" * size)
+    (root / "kent" / "2024-02").mkdir()
+    (root / "kent" / "2024-02" / "2024-02-kent-street.csv").write_bytes(b"x" * 600)
+    (root / "avon" / "2024-01" / "2024-01-avon-outcomes.csv").write_bytes(b"x" * 9000)
+    jobs = {f: fanout.run_arguments(f, root, ["--quarter", "2023-24-Q4"])
+            for f in fanout.force_folders(root)}
+    assert fanout.input_bytes("kent", jobs["kent"]) == 1100
+    assert fanout.largest_first(jobs) == ["btp", "kent", "wilts", "avon"]
+    started: list[str] = []
+
+    def pretend(force: str, arguments: list[str], *_: object) -> fanout.ForceResult:
+        started.append(force)
+        return fanout._result(force, 0, "", "", time.perf_counter(), 0)
+
+    monkeypatch.setattr(fanout, "build_force_warm", pretend)
+    results = fanout.run_local(jobs, 1, main)
+    assert started == ["btp", "kent", "wilts", "avon"]
+    assert [r.force for r in results] == ["avon", "btp", "kent", "wilts"]
+
+
+def test_a_zips_forces_are_sized_by_their_own_street_files(tmp_path: Path) -> None:
+    import zipfile
+
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("2024-01/2024-01-dorset-street.csv", "x" * 50)
+        out.writestr("2024-01/2024-01-kent-street.csv", "x" * 70)
+        out.writestr("2024-02/2024-02-kent-street.csv", "x" * 5)
+        out.writestr("2024-01/2024-01-dorset-outcomes.csv", "x" * 900)  # not a street file
+    jobs = {f: fanout.run_arguments(f, archive, []) for f in fanout.force_folders(archive)}
+    assert {f: fanout.input_bytes(f, jobs[f]) for f in jobs} == {"dorset": 50, "kent": 75}
+    assert fanout.largest_first(jobs) == ["kent", "dorset"]
+
+
 def _failing_jobs(root: Path) -> dict[str, list[str]]:
     """Forces whose folders hold no police.uk files: each run stops at once (exit 2)."""
     return {force: fanout.run_arguments(force, root, ["--quarter", "2023-24-Q4",

@@ -112,6 +112,38 @@ def run_arguments(force: str, root: Path, options: list[str]) -> list[str]:
     return ["run", "--force", force, "--police-uk", str(source), *options]
 
 
+def input_bytes(force: str, arguments: list[str]) -> int:
+    """The size of a force's police.uk street files, in its folder or in the zip every force
+    is read from (0 when unreadable: the build itself says why)."""
+    source = Path(arguments[arguments.index("--police-uk") + 1])
+
+    def ours(name: str) -> bool:
+        match = STREET_FILE_NAME.match(name.rsplit("/", 1)[-1])
+        return bool(match) and match["force"] == force
+
+    try:
+        if ingest.is_archive(source):
+            import zipfile
+
+            with zipfile.ZipFile(source) as opened:
+                return sum(i.file_size for i in opened.infolist() if ours(i.filename))
+        return sum(p.stat().st_size for p in source.rglob("*") if p.is_file() and ours(p.name))
+    except (OSError, ValueError):
+        return 0
+
+
+def largest_first(jobs: dict[str, list[str]]) -> list[str]:
+    """The forces in the order to start them: the most police.uk data first.
+
+    The longest builds start first, so the last force to finish is a short one and the run
+    does not end with one long build on one core while the others idle (the "longest
+    processing time first" rule); ties in force order.
+    """
+    sizes = {force: input_bytes(force, arguments) for force, arguments in jobs.items()}
+    position = {force: i for i, force in enumerate(jobs)}
+    return sorted(jobs, key=lambda force: (-sizes[force], position[force]))
+
+
 def build_force(force: str, arguments: list[str], progress: Progress | None = None,
                 environment: dict[str, str] | None = None) -> ForceResult:
     """Run ``pcc-report run`` for one force in a new child process; never raises for its failure.
@@ -289,13 +321,14 @@ def shared_servers() -> Iterator[dict[str, str]]:
 def run_local(jobs: dict[str, list[str]], workers: int, command: Command,
               progress: Progress | None = None) -> list[ForceResult]:
     """Build every force, ``workers`` processes at a time, each forked from the warm server
-    (:func:`build_force_warm`); results in force order."""
+    (:func:`build_force_warm`), the largest first (:func:`largest_first`); results in force
+    order."""
     results: dict[str, ForceResult] = {}
     _warm_context()  # its imports run while the shared servers import theirs
     with shared_servers() as servers, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(build_force_warm, force, args, command, progress,
+        futures = {pool.submit(build_force_warm, force, jobs[force], command, progress,
                                servers): force
-                   for force, args in jobs.items()}
+                   for force in largest_first(jobs)}
         for future in as_completed(futures):
             result = future.result()
             results[result.force] = result
@@ -317,9 +350,10 @@ def run_dask(jobs: dict[str, list[str]], scheduler: str, progress: Progress | No
     environment = {key: os.environ[key] for key in ("PYTHONPATH",) if key in os.environ}
     results: dict[str, ForceResult] = {}
     with Client(scheduler) as client:
-        futures = {client.submit(build_force, force, args, None, environment, pure=False,
+        futures = {client.submit(build_force, force, jobs[force], None, environment,
+                                 pure=False,
                                  key=f"pcc-report-{force}-{os.getpid()}-{time.time_ns()}"): force
-                   for force, args in jobs.items()}
+                   for force in largest_first(jobs)}
         if progress is not None:
             for force in jobs:
                 progress(force, f"sent to {scheduler}")
