@@ -98,6 +98,25 @@ def test_spc_chart_draws_centre_limits_target_and_marks_special_causes() -> None
     assert list(ax.get_lines()[0].get_ydata()) == list(values)
 
 
+def test_large_counts_read_as_whole_numbers_under_a_title_clear_of_the_axes() -> None:
+    # 100,000-100,060 a month: matplotlib's default labels the y axis 0-60, "+1e5" above it,
+    # printed above it, where the title is; the charts print the counts themselves.
+    values = pd.Series([100_000 + (i * 7) % 60 for i in range(24)],
+                       index=[f"{2022 + i // 12}-{i % 12 + 1:02d}" for i in range(24)])
+    fig = charts.spc_chart(spc(values, "lower_is_better"), title="All crime", ylabel="Count")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [t.get_text().replace(",", "").replace("\N{MINUS SIGN}", "-")
+              for t in ax.get_yticklabels() if t.get_text()]
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    assert labels and all(float(label) >= 99_000 for label in labels)
+    title = ax.title.get_window_extent(renderer)
+    assert title.y0 >= ax.get_window_extent(renderer).y1  # above the axes, clear of them
+    ticks = [t.get_window_extent(renderer) for t in ax.get_yticklabels() if t.get_text()]
+    assert ticks and not any(title.overlaps(box) for box in ticks)
+
+
 def test_spc_chart_of_a_short_series_is_a_run_chart_around_the_median() -> None:
     result = spc(pd.Series([3, 5, 4, 8], index=["a", "b", "c", "d"]), "neutral")
     ax = charts.spc_chart(result, title="Calls", ylabel="Count").axes[0]
