@@ -442,3 +442,62 @@ def test_a_package_module_that_changes_settings_on_import_stops_the_server(
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           env=env, timeout=120, check=True)
     assert done.stdout.strip() == "importing fakepkg.themed changed global library settings True"
+
+
+class _Channel:
+    """A fake zmq channel: hands out ``messages`` in turn, then is empty (queue.Empty) after
+    recording how long it was asked to wait."""
+
+    def __init__(self, messages: list[dict]) -> None:
+        self.messages, self.waits = list(messages), []
+
+    async def get_msg(self, timeout: float | None = None) -> dict:
+        from queue import Empty
+
+        self.waits.append(timeout)
+        if not self.messages:
+            raise Empty
+        return self.messages.pop(0)
+
+    async def msg_ready(self) -> bool:
+        return bool(self.messages)
+
+
+def _client(shell: list[dict], iopub: list[dict], alive: bool = True):  # noqa: ANN202
+    client = kernels._manager_for(None)().client()
+    client._shell_channel, client._iopub_channel = _Channel(shell), _Channel(iopub)
+    client.kernel_info = lambda: None
+    replies: list[dict] = []
+    client._handle_kernel_info_reply = replies.append
+
+    async def is_alive() -> bool:
+        return alive
+
+    client._async_is_alive = is_alive
+    return client, replies
+
+
+def test_a_section_client_is_ready_at_the_kernels_reply_without_waiting_for_silence() -> None:
+    """jupyter_client's client reads IOPub until it has been silent for 0.2 s before a
+    section's first cell; this one drops what has arrived and waits for nothing more."""
+    import asyncio
+
+    reply = {"msg_type": "kernel_info_reply", "content": {}}
+    status = [{"msg_type": "status", "content": {"execution_state": s}} for s in ("busy", "idle")]
+    client, replies = _client([reply], status + [{"msg_type": "stream"}])
+    asyncio.run(client.wait_for_ready(timeout=5))
+    assert replies == [reply]
+    assert client.iopub_channel.messages == []  # what had arrived is dropped
+    assert client.iopub_channel.waits == [0.2, None, None]  # one wait: that IOPub is connected
+
+
+def test_a_section_client_says_how_its_kernel_failed_to_start() -> None:
+    """The messages execution._kernel_failure reports as "its kernel did not start"."""
+    import asyncio
+
+    client, _ = _client([], [], alive=False)
+    with pytest.raises(RuntimeError, match="^Kernel died before replying to kernel_info$"):
+        asyncio.run(client.wait_for_ready(timeout=5))
+    client, _ = _client([], [], alive=True)
+    with pytest.raises(RuntimeError, match="^Kernel didn't respond in 0 seconds$"):
+        asyncio.run(client.wait_for_ready(timeout=0))
