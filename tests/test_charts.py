@@ -234,7 +234,7 @@ def test_save_png_writes_the_pixels_matplotlib_draws_as_opaque_rgb_at_the_dpi(
 ) -> None:
     from PIL import Image
 
-    draw().savefig(tmp_path / "matplotlib.png", dpi=charts.DPI, bbox_inches="tight")  # RGBA
+    draw().savefig(tmp_path / "matplotlib.png", dpi=charts.DPI)  # RGBA
     fig = draw()  # the same chart, drawn afresh, as a section saves it
     before = (fig.get_size_inches().tolist(), fig.dpi, fig.get_layout_engine(), fig.canvas)
     charts.save_png(fig, tmp_path / "a.png")
@@ -248,6 +248,21 @@ def test_save_png_writes_the_pixels_matplotlib_draws_as_opaque_rgb_at_the_dpi(
         assert saved.size == own.size
         assert saved.tobytes() == _on_white(tmp_path / "matplotlib.png").tobytes()
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+
+
+@pytest.mark.parametrize("draw", CHARTS[:-1], ids=lambda draw: draw.__name__.strip("_"))
+def test_nothing_a_chart_draws_is_cut_off_at_the_edges_of_its_png(tmp_path: Path, draw) -> None:
+    """The whole figure is saved, not a crop of what was drawn: titles, rotated month labels
+    and legends outside the axes must lie inside it, with white margins all round."""
+    import numpy as np
+    from PIL import Image
+
+    charts.save_png(draw(), tmp_path / "chart.png")
+    with Image.open(tmp_path / "chart.png") as saved:
+        ink = (np.asarray(saved) != 255).any(axis=2)
+    rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    margins = (rows[0], ink.shape[0] - 1 - rows[-1], columns[0], ink.shape[1] - 1 - columns[-1])
+    assert min(margins) >= 5, margins  # pixels of white above, below, left and right
 
 
 def test_save_png_of_a_translucent_figure_shows_it_on_white(tmp_path: Path) -> None:

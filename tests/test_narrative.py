@@ -207,13 +207,13 @@ def test_audit_inputs_and_summary() -> None:
     version, environment, validation, revision = narrative.audit_summary(PROVENANCE)
     assert version == f"Code version: pcc-report at git commit {'c' * 40}, with no local changes."
     assert environment == (f"Environment: Python 3.12.1 on Linux; pandas 2.2.0; "
-                           f"requirements.lock SHA-256 {'f' * 64}.")
+                           f"requirements.lock SHA-256 {' '.join(['f' * 16] * 4)}.")
     assert validation == ("Validation: passed with 0 error(s) and 2 warning(s); suites: "
                           "street (SHA-256 0123456789ab…).")
     assert revision == "Revision: First issue (r1)."
-    dirty = dict(PROVENANCE, code={"commit": "c" * 40, "dirty": True, "diff_sha256": "d1"})
+    dirty = dict(PROVENANCE, code={"commit": "c" * 40, "dirty": True, "diff_sha256": "d1" * 32})
     assert narrative.audit_summary(dirty)[0].endswith(
-        ", with uncommitted changes (diff SHA-256 d1).")
+        f", with uncommitted changes (diff SHA-256 {' '.join(['d1' * 8] * 4)}).")
     unknown = dict(PROVENANCE, code={"commit": "unknown", "reason": "no git"})
     assert narrative.audit_summary(unknown)[0] == "Code version unknown (no git)."
 

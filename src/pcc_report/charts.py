@@ -270,46 +270,33 @@ def spc_chart(result, *, title: str, ylabel: str):  # noqa: ANN001
 def save_png(fig, path: Path, dpi: int = DPI) -> None:  # noqa: ANN001 - a matplotlib Figure
     """Write ``fig`` as an opaque RGB PNG with fixed metadata, so two builds write equal bytes.
 
-    The pixels are those of ``fig.savefig(path, dpi=dpi, bbox_inches="tight")`` on white.
-    Why RGB: pdfTeX re-encodes every PNG with an alpha channel (splitting off a soft mask)
-    on every pass, which made a pass of the demonstration's PDF 3.6 s instead of 1.0 s; an
-    RGB PNG's stream is copied as it is. The theme's figures are opaque white, and a
-    translucent one is composited over white, so it prints as it showed on white. The PNG
-    keeps the ``dpi`` (its pHYs chunk), from which pdfTeX takes the chart's printed size.
+    The pixels are those of ``fig.savefig(path, dpi=dpi)`` on white: the whole figure, which
+    each chart has laid out with ``tight_layout`` (its titles, labels and legends inside the
+    figure, with a margin). Why RGB: pdfTeX re-encodes every PNG with an alpha channel
+    (splitting off a soft mask) on every pass, which made a pass of the demonstration's PDF
+    3.6 s instead of 1.0 s; an RGB PNG's stream is copied as it is. The theme's figures are
+    opaque white, and a translucent one is composited over white, so it prints as it showed
+    on white. The PNG keeps the ``dpi`` (its pHYs chunk), from which pdfTeX takes the
+    chart's printed size.
 
-    Why not ``savefig(bbox_inches="tight")`` itself: it lays the whole figure out twice
-    before it renders (once to find a renderer, once with drawing switched off), and then
-    writes an RGBA PNG that had to be decoded, composited and encoded again. Here the tight
-    box is measured once, at the saving dpi: the layout is already done (each chart calls
-    ``tight_layout``, and no layout engine runs at draw time), so the switched-off drawing
-    moves nothing the box depends on. The figure is then rendered once into that box and
-    its pixels are encoded once (:func:`_png`). ``tests/test_charts.py`` checks the pixels
-    against savefig's own for every chart function.
+    Why not ``savefig(bbox_inches="tight")``: cropping to the drawn content measured every
+    text of the figure once more before it rendered (a fifth of the time of a section's
+    charts), to trim a margin of a few pixels that ``tight_layout`` leaves. Nor savefig's own
+    PNG writer: it wrote an RGBA PNG that had to be decoded, composited and encoded again.
+    Here the figure is rendered once, with no layout engine run again at draw time, and its
+    pixels are encoded once (:func:`_png`). ``tests/test_charts.py`` checks the pixels
+    against savefig's own for every chart function, and that nothing drawn reaches an edge.
     """
     register_backend(_FORMAT, _OpaqueCanvas)
     engine = fig.get_layout_engine()
     fig.set_layout_engine(None)  # the layout is done: savefig need not lay it out again
     try:
-        fig.savefig(path, format=_FORMAT, dpi=dpi, bbox_inches=_tight_box(fig, dpi))
+        fig.savefig(path, format=_FORMAT, dpi=dpi)
     finally:
         fig.set_layout_engine(engine)
 
 
 _FORMAT = "opaquepng"  # the savefig format that _OpaqueCanvas prints
-
-
-def _tight_box(fig, dpi: int):  # noqa: ANN001, ANN202 - a Figure; a matplotlib Bbox
-    """The box, in inches, that ``savefig(bbox_inches="tight")`` crops ``fig`` to at ``dpi``.
-
-    Measured with a renderer at ``dpi`` (text extents depend on it), padded as savefig pads.
-    """
-    original = fig.dpi
-    fig.dpi = dpi
-    try:
-        box = fig.get_tightbbox(fig.canvas.get_renderer())
-    finally:
-        fig.dpi = original
-    return box.padded(matplotlib.rcParams["savefig.pad_inches"])
 
 
 class _OpaqueCanvas(FigureCanvasAgg):

@@ -384,14 +384,19 @@ def audit_inputs(provenance: dict) -> pd.DataFrame:
 
 
 def audit_summary(provenance: dict) -> list[str]:
-    """Code version, environment and validation outcome, one sentence each."""
+    """Code version, environment and validation outcome, one sentence each.
+
+    A full SHA-256 is printed in groups of 16 (:func:`fingerprint`), as in the inputs table:
+    64 characters without a space could not be broken and ran into the PDF's margin.
+    """
     code, env, checks = provenance["code"], provenance["environment"], provenance["validation"]
     if code["commit"] == "unknown":
         version = f"Code version unknown ({code.get('reason')})."
     else:
         version = f"Code version: pcc-report at git commit {code['commit']}"
         if code["dirty"] and code.get("diff_sha256"):
-            version += f", with uncommitted changes (diff SHA-256 {code['diff_sha256']})."
+            version += (f", with uncommitted changes (diff SHA-256 "
+                        f"{fingerprint(code['diff_sha256'])}).")
         elif code["dirty"]:
             version += ", with untracked files."
         else:
@@ -401,7 +406,7 @@ def audit_summary(provenance: dict) -> list[str]:
     return [
         version,
         f"Environment: Python {env['python']} on {env['platform']}; {packages}; "
-        f"requirements.lock SHA-256 {env['lock_file_sha256']}.",
+        f"requirements.lock SHA-256 {fingerprint(env['lock_file_sha256'])}.",
         f"Validation: {'passed' if checks['ok'] else 'failed'} with {checks['errors']} "
         f"error(s) and {checks['warnings']} warning(s); suites: {suites}.",
         f"Revision: {revision_statement(provenance['revision'])}.",
