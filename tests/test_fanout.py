@@ -115,28 +115,6 @@ def test_a_warm_forked_force_process_is_what_a_new_run_process_is(tmp_path: Path
     assert warm.peak_rss_mb > 50 and new.peak_rss_mb > 50  # a Python process with pandas
 
 
-def _set_up_in_this_process(send) -> None:  # noqa: ANN001 - a multiprocessing Connection
-    from nbformat import validator
-
-    from pcc_report.validation import suites
-
-    send.send((sorted(validator.validators), suites._gx_session.cache_info().currsize,
-               suites._validation_definition.cache_info().currsize))
-
-
-def test_a_force_process_from_the_fork_server_finds_the_validators_and_gx_set_up() -> None:
-    """What the first build in a new process compiles and registers (nbformat's schema
-    validators, GX's context and the police.uk suite) is done once, in the server."""
-    context = fanout._warm_context()
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_set_up_in_this_process, args=(send,))
-    child.start()
-    compiled, sessions, definitions = receive.recv()
-    child.join(timeout=60)
-    assert ("fastjsonschema", 4, 5, False) in compiled
-    assert sessions == 1 and definitions == 1
-
-
 def test_run_all_shares_one_kernel_server_and_one_book_server_and_stops_them() -> None:
     with fanout.shared_servers() as servers:
         assert set(servers) == {kernels.SHARED_SERVER, kernels.SHARED_BOOK_SERVER}

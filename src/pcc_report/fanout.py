@@ -49,12 +49,10 @@ Progress = Callable[[str, str], None]  # (force, latest progress line)
 
 #: What the warm fork server imports before it forks a force's process: what ``pcc-report
 #: run`` imports (the command line imports the build only when it runs; validation imports
-#: Great Expectations only when it validates), then :mod:`pcc_report.force_preload`, whose
-#: import sets up what every new process would (nbformat's validators, GX's context).
+#: Great Expectations only when it validates).
 PRELOAD = ["pcc_report.cli", "pcc_report.build", "great_expectations",
            "great_expectations.data_context.types.base",
-           "great_expectations.execution_engine.pandas_execution_engine",
-           "pcc_report.force_preload"]
+           "great_expectations.execution_engine.pandas_execution_engine"]
 
 
 @dataclass(frozen=True)
