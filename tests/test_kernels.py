@@ -421,6 +421,29 @@ def test_what_pandas_imports_at_a_sections_first_calls_is_already_loaded(
     assert "".join(outputs[0]["text"]) == "[]\n"
 
 
+TABLE_CODE = """\
+import sys
+from pcc_report.typeset import DisplayTable
+before = set(sys.modules)
+table = DisplayTable("t", "Crimes & rates", ("Area", "Crimes"), (("Kent_North", "1,024"),),
+                     (False, True))
+latex = table._repr_latex_()
+print(sorted(set(sys.modules) - before), "Kent\\\\_North" in latex)
+"""
+
+
+def test_what_a_sections_first_table_imports_is_already_loaded(tmp_path: Path) -> None:
+    """A table's LaTeX is escaped by Sphinx's own rules (``typeset.latex_escape``), and
+    importing them loads sphinx.util and docutils: 0.035 CPU-s in every section with a
+    table, unless the server has loaded them."""
+    section = _template(tmp_path / "templates", "table", TABLE_CODE)
+    with build_environment(progress=lambda line: None):
+        assert kernels.manager_class().fork_address is not None
+        executed = _run(section, tmp_path / "templates", tmp_path / "run")
+    outputs = json.loads(executed.read_text())["cells"][-1]["outputs"]
+    assert "".join(outputs[0]["text"]) == "[] True\n"
+
+
 def test_a_package_module_that_changes_settings_on_import_stops_the_server(
     tmp_path: Path,
 ) -> None:

@@ -67,6 +67,11 @@ PRELOAD = (
     "pyarrow.parquet", "pyarrow.dataset", "pyarrow.pandas_compat",
     "pandas.core.arrays.arrow.extension_types", "pandas.io.formats.csvs",
     "pandas.core.methods.to_dict",
+    # What a section's first table imports as it renders its LaTeX (typeset.latex_escape:
+    # Sphinx's escaping, with sphinx.util and docutils), 0.035 CPU-s a section. Its import
+    # adds two warnings filters, for Sphinx's and docutils' own deprecations only, which a
+    # fresh kernel adds at its first table.
+    "sphinx.util.texescape",
 )
 
 #: Seconds the build waits for the server's imports before it gives up on it.
