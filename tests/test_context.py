@@ -91,3 +91,22 @@ def test_a_section_reading_returns_when_none_were_supplied_says_so(
     (own / INPUTS_FILE).write_text(json.dumps({**inputs, "returns": []}))
     [reader] = [s for s in REGISTRY if s.reads_returns][:1]
     assert "and the force returns (none supplied)" in _load(own).source_note(reader.template)
+
+
+def test_a_prioritys_assessments_are_what_every_measures_assessments_hold_for_it(
+    demo_report: dict,
+) -> None:
+    """A priority's page assesses only its own measures: each one exactly as assessing every
+    measure of the edition gives it (compared by their pickled bytes: series, windows,
+    comparisons and SPC), in catalogue order."""
+    import pickle
+
+    ctx = SectionContext.load("demoshire", "2022-23-Q2", "2022-09",
+                              str(demo_report["report"] / "data"))
+    everything = ctx.assessments
+    assert {a.measure.priority for a in everything} == {p.id for p in ctx.force.priorities}
+    for priority in ctx.force.priorities:
+        own = ctx.priority_assessments(priority)
+        expected = [a for a in everything if a.measure.priority == priority.id]
+        assert [a.measure.id for a in own] == [a.measure.id for a in expected]
+        assert [pickle.dumps(a) for a in own] == [pickle.dumps(a) for a in expected]

@@ -95,12 +95,26 @@ class SectionContext:
         """
         return self.assessed()
 
+    def priority_assessments(self, priority: Priority) -> list[measures.MeasureAssessment]:
+        """The assessed measures of one priority, in catalogue order: what ``assessments``
+        holds for it.
+
+        Only that priority's measures are assessed (a measure's assessment reads no other
+        measure's), not every measure of the edition: a priority's page and its detail need
+        a third of them, and assessing the rest was most of their sections' own time.
+        """
+        ids = [m.id for m in self._catalogue if m.priority == priority.id]
+        return list(self.assessed(only=ids))
+
+    @cached_property
+    def _catalogue(self) -> list[catalogue.Measure]:
+        return catalogue.load_catalogue(priorities=[p.id for p in self.force.priorities])
+
     def assessed(self, only: Collection[str] | None = None) -> measures.Assessments:
         """:attr:`assessments`, or only the measures with the ids in ``only`` (see
         :func:`pcc_report.measures.assess_all`)."""
-        measured = catalogue.load_catalogue(priorities=[p.id for p in self.force.priorities])
         return measures.assess_all(
-            measured,
+            self._catalogue,
             self.tidy,
             returns.load_returns(self.data_dir / "returns"),
             self.period_end,

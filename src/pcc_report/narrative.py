@@ -464,12 +464,6 @@ def performance_intro(plan_title: str, withheld_statement: str) -> list[str]:
     return paragraphs
 
 
-def priority_assessments(assessments: list[MeasureAssessment],
-                         priority_id: str) -> list[MeasureAssessment]:
-    """The assessed measures that belong to one priority, in catalogue order."""
-    return [a for a in assessments if a.measure.priority == priority_id]
-
-
 def no_measures_note(assessments: list[MeasureAssessment]) -> list[str]:
     """Say so when a priority has no measures (nothing to say otherwise)."""
     return [] if assessments else [NO_PRIORITY_MEASURES]
