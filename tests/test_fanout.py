@@ -115,6 +115,23 @@ def test_a_warm_forked_force_process_is_what_a_new_run_process_is(tmp_path: Path
     assert warm.peak_rss_mb > 50 and new.peak_rss_mb > 50  # a Python process with pandas
 
 
+def _report_loaded(arguments: list[str]) -> int:
+    """A command that says (on stderr, as a build says its last line) which of ``arguments``
+    (module names) its process has not loaded."""
+    print("not loaded:", [name for name in arguments if name not in sys.modules],
+          file=sys.stderr)
+    return 0
+
+
+def test_a_warm_force_process_starts_with_what_a_build_imports_loaded() -> None:
+    """What a build imports as it goes (the sections' papermill and its clients, the book's
+    LaTeX escaping, Great Expectations) is loaded once by the warm server, not by each force."""
+    wanted = ["pcc_report.build", "great_expectations", "papermill", "nbclient",
+              "jupyter_client.manager", "sphinx.util.texescape"]
+    outcome = fanout.build_force_warm("alpha", wanted, _report_loaded)
+    assert outcome.exit_code == 0 and outcome.last_line == "not loaded: []"
+
+
 def test_run_all_shares_one_kernel_server_and_one_book_server_and_stops_them() -> None:
     with fanout.shared_servers() as servers:
         assert set(servers) == {kernels.SHARED_SERVER, kernels.SHARED_BOOK_SERVER}

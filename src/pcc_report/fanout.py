@@ -49,10 +49,12 @@ Progress = Callable[[str, str], None]  # (force, latest progress line)
 
 #: What the warm fork server imports before it forks a force's process: what ``pcc-report
 #: run`` imports (the command line imports the build only when it runs; validation imports
-#: Great Expectations only when it validates).
+#: Great Expectations only when it validates; a section's run imports papermill, with
+#: nbclient and jupyter_client; the book's LaTeX preamble Sphinx's escaping).
 PRELOAD = ["pcc_report.cli", "pcc_report.build", "great_expectations",
            "great_expectations.data_context.types.base",
-           "great_expectations.execution_engine.pandas_execution_engine"]
+           "great_expectations.execution_engine.pandas_execution_engine", "papermill",
+           "sphinx.util.texescape"]
 
 
 @dataclass(frozen=True)
