@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from IPython.display import Markdown
@@ -19,6 +20,9 @@ from pcc_report import lineage
 from pcc_report.editions import BREAKDOWNS_DIR, read_breakdowns
 from pcc_report.periods import Month
 from pcc_report.present import Outputs, output_name, text
+
+if TYPE_CHECKING:
+    from pcc_report.measures import MeasureAssessment
 
 
 @dataclass(frozen=True)
@@ -76,12 +80,16 @@ def for_priority(data_dir: Path, measure_ids: list[str]) -> list[Breakdown]:
     return found
 
 
-def show(ctx, priority_id: str) -> list[Markdown]:  # noqa: ANN001 - a SectionContext
-    """The priority page's breakdown tables, each with its note; nothing when it has none."""
-    own = [a.measure.id for a in ctx.assessments if a.measure.priority == priority_id]
+def show(ctx, priority_id: str,  # noqa: ANN001 - a SectionContext
+         own: list[MeasureAssessment]) -> list[Markdown]:
+    """The priority page's breakdown tables, each with its note; nothing when it has none.
+
+    ``own``: the priority's assessed measures (``SectionContext.priority_assessments``), the
+    measures its edition shows.
+    """
     shown: list[Markdown] = []
     out: Outputs = ctx.out
-    for item in for_priority(ctx.data_dir, own):
+    for item in for_priority(ctx.data_dir, [a.measure.id for a in own]):
         if item.table is not None:
             shown.append(out.table(item.table, output_name("priority", priority_id,
                                                            item.measure_id, "breakdown"),

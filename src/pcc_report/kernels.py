@@ -56,7 +56,8 @@ from pathlib import Path
 
 #: Imported by the server before it forks: what every section's kernel needs (the sections'
 #: libraries, then what ``IPKernelApp`` imports as it starts: its debugger, history, magics).
-#: None of them changes global state when imported (seaborn sets no theme since 0.8).
+#: None of them changes global state when imported (seaborn sets no theme since 0.8), but for
+#: Sphinx's escaping, whose import adds two warnings filters (see its entry below).
 PRELOAD = (
     "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "IPython", "IPython.display",
     "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger",
@@ -555,7 +556,7 @@ def _preload(notebooks_dir: Path | None, package: str = "pcc_report") -> None:
     ``pcc_report`` modules themselves; then freeze what is loaded out of the garbage collector.
 
     The libraries are found in a forked probe and imported here in the order they were; then
-    the templates' package modules. No import may change matplotlib, pandas, numpy or warnings
+    the templates' package modules. None of these may change matplotlib, pandas, numpy or warnings
     settings, the environment or ``sys.path`` (``charts`` sets its theme at the first chart,
     not on import): a section's kernel must start as a fresh kernel would, with only the
     modules already loaded. One that does stops the server (sections get fresh kernels).
