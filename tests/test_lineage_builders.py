@@ -163,6 +163,21 @@ def test_a_source_table_names_its_files_with_their_hashes(tmp_path: Path) -> Non
         ("data/inputs.json", "source"), ("measures.yml", "source")]
     assert full["inputs"][1]["sha256"] == hashlib.sha256(b"measures: []\n").hexdigest()
     assert "figures" not in full
+    # no path of the machine or checkout that built it: the report is the same from any folder
+    assert str(tmp_path) not in json.dumps(full)
+
+
+def test_a_project_file_is_named_from_the_project_root() -> None:
+    """The definitions table's catalogue: named ``config/measures.yml`` and hashed, whichever
+    folder the project was checked out in."""
+    from pcc_report import catalogue
+
+    full = Outputs(Path("data") / "tables").lineage_record(
+        lineage.sources(catalogue.CATALOGUE_PATH), "measure-definitions", "table", "Defs")
+    assert [(i["file"], i["kind"]) for i in full["inputs"]] == [("config/measures.yml", "source")]
+    assert full["inputs"][0]["sha256"] == hashlib.sha256(
+        catalogue.CATALOGUE_PATH.read_bytes()).hexdigest()
+    assert str(catalogue.CATALOGUE_PATH.parent) not in json.dumps(full)
 
 
 def _street(tmp_path: Path) -> tuple[Path, dict]:

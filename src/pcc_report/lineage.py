@@ -332,7 +332,9 @@ def complete(partial: dict | None, name: str, kind: str, caption: str,
     base = Path(data_dir).parent if data_dir is not None else None
     listed += [_file_entry(base, Path("data/returns") / f"{source}.csv", "force return",
                            span(returned[source])) for source in sorted(returned)]
-    listed += [_file_entry(base, Path(p), "source", None) for p in record.get("sources", [])]
+    # The sources' paths end here: a file outside the report is named from the project root
+    # (``config/measures.yml``), so the record holds no path of the checkout that built it.
+    listed += [_file_entry(base, Path(p), "source", None) for p in record.pop("sources", [])]
     record["inputs"] = listed
     return record
 
